@@ -1,0 +1,59 @@
+from django.db import models
+from django.db.models import Q
+
+
+class DeductionTrigger(models.TextChoices):
+    REPORT = "report", "Report"
+    SWEEP = "sweep", "Sweep"
+
+
+class DeductionResult(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+
+
+class Deduction(models.Model):
+    """One charge attempt of a device: the ledger entry that took days from a license.
+
+    `customer` is the license owner at the time of the charge (for a failure: the device owner).
+    """
+
+    at = models.DateTimeField()
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.PROTECT, related_name="deductions"
+    )
+    license = models.ForeignKey(
+        "licenses.License",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deductions",
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    days = models.PositiveIntegerField(default=0)
+    available_days_after = models.PositiveIntegerField(null=True, blank=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField(null=True, blank=True)
+    trigger = models.CharField(max_length=8, choices=DeductionTrigger.choices)
+    result = models.CharField(max_length=8, choices=DeductionResult.choices)
+    reason = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "at"], name="deduction_customer_at"),
+            models.Index(fields=["license", "at"], name="deduction_license_at"),
+            models.Index(fields=["device", "at"], name="deduction_device_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="failed") | Q(license__isnull=False, window_end__isnull=False),
+                name="deduction_success_has_license_and_window",
+            ),
+            # Belt and braces for "at most once per window": one success per device and start.
+            models.UniqueConstraint(
+                fields=["device", "window_start"],
+                condition=Q(result="success"),
+                name="deduction_one_success_per_window",
+            ),
+        ]

@@ -1,0 +1,15 @@
+"""The `daypass` console script: Django's management commands with daypass settings."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daypass.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["daypass", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

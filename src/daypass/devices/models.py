@@ -1,0 +1,49 @@
+from django.db import models
+from django.db.models import Q
+
+
+class DeviceModel(models.Model):
+    """A hardware model code, e.g. MX-C6."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Device(models.Model):
+    """One unit. `service_until` is the end of paid usage time (empty until first charged)."""
+
+    number = models.CharField(max_length=64, unique=True)
+    model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="devices")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="devices"
+    )
+    service_until = models.DateTimeField(null=True, blank=True)
+    blacklisted = models.BooleanField(default=False)
+    blacklisted_at = models.DateTimeField(null=True, blank=True)
+    blacklist_reason = models.CharField(max_length=64, blank=True)
+    registered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+        indexes = [
+            models.Index(fields=["customer", "number"], name="device_customer_number"),
+            # The sweep's scan: devices not blacklisted, due first.
+            models.Index(
+                fields=["service_until"], name="device_sweep_due", condition=Q(blacklisted=False)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(blacklisted=False) | Q(blacklisted_at__isnull=False),
+                name="device_blacklisted_has_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

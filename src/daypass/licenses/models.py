@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class LicenseType(models.Model):
+    """A product (license code): which device models it fits, how many days, how it bills."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    days = models.PositiveIntegerField()
+    device_models = models.ManyToManyField("devices.DeviceModel", related_name="license_types")
+    charge_days = models.PositiveIntegerField(default=1)
+    period_hours = models.PositiveIntegerField(default=24)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1), name="licensetype_days_positive"),
+            models.CheckConstraint(
+                condition=Q(charge_days__gte=1), name="licensetype_charge_days_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_hours__gte=1), name="licensetype_period_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LicenseStatus(models.TextChoices):
+    UNUSED = "unused", "Unused"
+    INACTIVE = "inactive", "Inactive"
+    IN_USE = "in_use", "In use"
+    DEACTIVATED = "deactivated", "Deactivated"
+    EXPIRED = "expired", "Expired"
+
+
+class License(models.Model):
+    """One card. Status is derived (see licenses.status), never stored."""
+
+    card = models.CharField(max_length=32, unique=True)
+    type = models.ForeignKey(LicenseType, on_delete=models.PROTECT, related_name="licenses")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="licenses"
+    )
+    issued_days = models.PositiveIntegerField()
+    total_days = models.PositiveIntegerField()
+    available_days = models.PositiveIntegerField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    # A ForeignKey, so a license is bound to at most one device by construction.
+    device = models.ForeignKey(
+        "devices.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="licenses"
+    )
+    bound_at = models.DateTimeField(null=True, blank=True)
+    locked = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["card"]
+        indexes = [
+            models.Index(fields=["customer", "card"], name="license_customer_card"),
+            models.Index(fields=["customer", "type", "card"], name="license_customer_type_card"),
+            models.Index(fields=["customer", "available_days"], name="license_customer_days"),
+            models.Index(fields=["customer", "activated_at"], name="license_customer_activated"),
+            models.Index(fields=["device", "activated_at"], name="license_device_activated"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_days__gte=0), name="license_available_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=Q(available_days__lte=F("total_days")),
+                name="license_available_le_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(device__isnull=True, bound_at__isnull=True)
+                | Q(device__isnull=False, bound_at__isnull=False),
+                name="license_bound_at_iff_device",
+            ),
+            models.CheckConstraint(
+                condition=Q(locked=False) | Q(device__isnull=True),
+                name="license_locked_not_bound",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.card
+
+
+class TransferMethod(models.TextChoices):
+    SELL = "sell", "Sell"
+    RETURN = "return", "Return"
+    BIND = "bind", "Bind"
+    DEVICE = "device", "Device"
+
+
+class Transfer(models.Model):
+    """A license changing owner: one sales record. One batch id per operation."""
+
+    at = models.DateTimeField()
+    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="transfers")
+    # Denormalised from the license so records filter by code without a join.
+    type = models.ForeignKey(LicenseType, on_delete=models.PROTECT, related_name="+")
+    from_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(max_length=16, choices=TransferMethod.choices)
+    batch = models.UUIDField(db_index=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["from_customer", "at"], name="transfer_from_at"),
+            models.Index(fields=["to_customer", "at"], name="transfer_to_at"),
+            models.Index(fields=["license", "at"], name="transfer_license_at"),
+        ]
+
+
+class TopUp(models.Model):
+    """A ledger record of days added to a license (total and available grow together)."""
+
+    at = models.DateTimeField()
+    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="top_ups")
+    days = models.PositiveIntegerField()
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["license", "at"], name="topup_license_at")]
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1), name="topup_days_positive")]

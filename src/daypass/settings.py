@@ -1,0 +1,187 @@
+"""daypass settings: everything comes from the environment (see docs/configuration.md).
+
+Embedded mode (the default) is a SQLite file under ./data with WAL and IMMEDIATE transactions;
+production mode (DAYPASS_DEBUG=false) refuses to start with the default secret key.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("DAYPASS_DATA_DIR", Path.cwd() / "data"))
+
+DEFAULT_SECRET_KEY = "daypass-insecure-default-secret-key-change-me"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def database_from_url(url: str) -> dict:
+    """Turn DATABASE_URL into a Django DATABASES entry (sqlite:///path or postgres://...)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        name = unquote(parsed.path[1:]) if parsed.path.startswith("/") else parsed.path
+        return sqlite_database(name or str(DATA_DIR / "daypass.sqlite3"))
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        options = dict(parse_qsl(parsed.query))
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": int(os.environ.get("DAYPASS_CONN_MAX_AGE", "60")),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+            "TEST": {"NAME": os.environ.get("DAYPASS_TEST_DATABASE_NAME") or None},
+        }
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+
+
+def sqlite_database(name: str) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
+            # instead of failing with "database is locked" when one upgrades a read lock.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=20000;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
+        "TEST": {"NAME": os.environ.get("DAYPASS_TEST_DATABASE_NAME") or None},
+    }
+
+
+DEBUG = env_bool("DAYPASS_DEBUG", True)
+SECRET_KEY = os.environ.get("DAYPASS_SECRET_KEY", DEFAULT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DAYPASS_DEBUG is false (production mode) but DAYPASS_SECRET_KEY is the default; "
+        "set DAYPASS_SECRET_KEY to a long random value."
+    )
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DAYPASS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {"default": sqlite_database(str(DATA_DIR / "daypass.sqlite3"))}
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_filters",
+    "ninja",
+    "daypass.core",
+    "daypass.customers",
+    "daypass.devices",
+    "daypass.licenses",
+    "daypass.billing",
+    "daypass.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "daypass.core.request_context.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "daypass.urls"
+WSGI_APPLICATION = "daypass.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "customers.Account"
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+# Sessions expire: two weeks at most, and after DAYPASS_SESSION_IDLE_SECONDS of inactivity.
+SESSION_COOKIE_AGE = int(os.environ.get("DAYPASS_SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("DAYPASS_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The API refuses bodies larger than this (a gate batch of 1,000 reports is ~60 KB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DAYPASS_MAX_BODY_BYTES", str(1024 * 1024)))
+
+# Billing: how often the built-in scheduler / `daypass worker` sweeps, and its chunk size.
+DAYPASS_SWEEP_INTERVAL_SECONDS = int(os.environ.get("DAYPASS_SWEEP_INTERVAL_SECONDS", "60"))
+DAYPASS_SWEEP_CHUNK_SIZE = int(os.environ.get("DAYPASS_SWEEP_CHUNK_SIZE", "5000"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DAYPASS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
