@@ -31,8 +31,10 @@ def database_from_url(url: str) -> dict:
     """Turn DATABASE_URL into a Django DATABASES entry (sqlite:///path or postgres://...)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path
+        # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory: (or sqlite://)
         name = unquote(parsed.path[1:]) if parsed.path.startswith("/") else parsed.path
+        if parsed.netloc == ":memory:":
+            name = ":memory:"
         return sqlite_database(name or str(DATA_DIR / "daypass.sqlite3"))
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
         options = dict(parse_qsl(parsed.query))
@@ -81,7 +83,9 @@ if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
 
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    for h in os.environ.get("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
@@ -112,6 +116,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from the apps' static folders in every mode, so `daypass run` needs no
+    # separate web server and no collectstatic step (see docs/configuration.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -168,6 +175,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Plain storage (no manifest): templates render the same under tests, runserver and gunicorn
+# without a collectstatic step; WhiteNoise finds the files in the apps through the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MAX_AGE = 3600
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
