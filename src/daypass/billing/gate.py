@@ -1,0 +1,80 @@
+"""The report gate (SPEC 4.1): may these devices report data at `now`?
+
+A batch costs one SELECT of the devices by number, plus one deduction transaction for each
+device whose paid window has ended. Devices still paid for, blacklisted or unknown are answered
+from that one SELECT, without building model instances: that is the hot path a gateway hits
+for every report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from daypass.billing.blacklist import NO_VALID_LICENSE
+from daypass.billing.deduction import device_charge
+from daypass.billing.models import DeductionResult, DeductionTrigger
+from daypass.devices.models import Device
+
+PAID = "paid"
+CHARGED = "charged"
+UNKNOWN_DEVICE = "unknown_device"
+BLACKLISTED = "blacklisted"
+# NO_VALID_LICENSE: the blacklist reason doubles as the refusal reason.
+
+
+@dataclass(slots=True, frozen=True)
+class GateResult:
+    device: str
+    allowed: bool
+    reason: str
+    # The end of the paid window: a gateway may cache an allowed answer until then.
+    service_until: datetime | None
+
+
+def gate_check(*, device_numbers: list[str], now: datetime) -> list[GateResult]:
+    """Answer each report in request order, charging devices whose window has ended.
+
+    A batch is answered as if its reports arrived one after another: the second report of a
+    device that the first one charged finds it paid (reason `paid`), so a device is charged at
+    most once per batch; after a failed charge the next one finds it `blacklisted`.
+    """
+    state_by_number = {
+        number: (pk, service_until, blacklisted)
+        for number, pk, service_until, blacklisted in Device.objects.filter(
+            number__in=set(device_numbers)
+        )
+        .order_by()
+        .values_list("number", "pk", "service_until", "blacklisted")
+    }
+    results: list[GateResult] = []
+    append = results.append
+    for number in device_numbers:
+        state = state_by_number.get(number)
+        if state is None:
+            append(GateResult(number, False, UNKNOWN_DEVICE, None))
+            continue
+        pk, service_until, blacklisted = state
+        if blacklisted:
+            append(GateResult(number, False, BLACKLISTED, service_until))
+        elif service_until is not None and service_until > now:
+            append(GateResult(number, True, PAID, service_until))
+        else:
+            result = _charge_on_report(pk=pk, number=number, now=now)
+            state_by_number[number] = (pk, result.service_until, not result.allowed)
+            append(result)
+    return results
+
+
+def _charge_on_report(*, pk: int, number: str, now: datetime) -> GateResult:
+    device = Device(pk=pk, number=number)
+    deduction = device_charge(device=device, now=now, trigger=DeductionTrigger.REPORT)
+    if deduction is None:
+        # Charged by someone else (the sweep, another gateway) or blacklisted meanwhile: the
+        # locked row is the truth.
+        if device.blacklisted:
+            return GateResult(number, False, BLACKLISTED, device.service_until)
+        return GateResult(number, True, PAID, device.service_until)
+    if deduction.result == DeductionResult.SUCCESS:
+        return GateResult(number, True, CHARGED, device.service_until)
+    return GateResult(number, False, NO_VALID_LICENSE, device.service_until)

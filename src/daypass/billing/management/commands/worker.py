@@ -1,0 +1,53 @@
+"""`daypass worker`: the sweep every DAYPASS_SWEEP_INTERVAL_SECONDS until SIGTERM or SIGINT.
+
+Several workers may run against one PostgreSQL: they share each sweep (FOR UPDATE SKIP LOCKED)
+without charging a device twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from daypass.billing.scheduler import run_sweeps_until_stopped
+from daypass.billing.sweep import SweepResult
+
+
+class Command(BaseCommand):
+    help = "Run the billing sweep on a schedule until stopped (SIGTERM or Ctrl-C)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=settings.DAYPASS_SWEEP_INTERVAL_SECONDS,
+            help="seconds between sweeps (default DAYPASS_SWEEP_INTERVAL_SECONDS, %(default)s)",
+        )
+
+    def handle(self, *args, interval: float, **options):
+        if interval <= 0:
+            raise CommandError("--interval must be a positive number of seconds.")
+        stop_event = threading.Event()
+
+        def request_stop(signum, frame):
+            self.stdout.write(f"{signal.Signals(signum).name}: stopping after the current chunk.")
+            stop_event.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write(f"Worker started: a sweep every {interval:g}s. Stop with SIGTERM/Ctrl-C.")
+        run_sweeps_until_stopped(
+            interval_seconds=interval, stop_event=stop_event, on_sweep_done=self.print_sweep
+        )
+        self.stdout.write("Worker stopped.")
+
+    def print_sweep(self, result: SweepResult) -> None:
+        self.stdout.write(
+            f"Sweep at {result.now.isoformat()}: {result.charged} charged, "
+            f"{result.failed} blacklisted in {result.seconds:.1f}s"
+            + (" (stopped early)" if result.stopped else "")
+        )
+        self.stdout.flush()

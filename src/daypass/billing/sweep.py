@@ -1,0 +1,290 @@
+"""The sweep (SPEC 4.2): charge, at instant `now`, every device that is due.
+
+Due: not blacklisted, service-until empty or <= now, and at least one bound license with an
+activation time (a device whose licenses were bound in a warehouse and never activated is first
+charged when it first reports, see billing.gate).
+
+The work is set-based SQL in chunks of `chunk_size` devices, one transaction per chunk, walking
+the devices table once in primary-key order (keyset), so memory holds one chunk of ids whatever
+the number of due devices. Each chunk applies SPEC 4.3 to all its devices at once: the first
+candidate license of every device pays (activation time, never-activated last, bound-at, card),
+devices without a candidate get a failed deduction and the blacklist.
+
+PostgreSQL: the chunk's device rows are locked with FOR UPDATE SKIP LOCKED, so several workers
+share the sweep (each takes rows the others have not locked) and a device a report is charging
+right now is left to that report. The charge itself is then one statement of data-modifying CTEs
+run after the locks are held, so it sees every change committed before them.
+SQLite: one writer at a time (IMMEDIATE transactions), so a chunk is a plain read then
+`executemany` writes inside the write lock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import monotonic
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from daypass.billing.blacklist import BLACKLIST_ACTION, NO_VALID_LICENSE
+from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
+from daypass.core.models import AuditEvent
+from daypass.devices.models import Device
+from daypass.licenses.models import License, LicenseType
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    charged: int = 0
+    failed: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    stopped: bool = False
+    _started: float = field(default_factory=monotonic, repr=False)
+
+    @property
+    def devices(self) -> int:
+        return self.charged + self.failed
+
+
+ProgressCallback = Callable[[SweepResult], None]
+
+
+def sweep_run(
+    *,
+    now: datetime,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    stop_event: threading.Event | None = None,
+) -> SweepResult:
+    """Charge every device due at `now`; call `progress` after each chunk.
+
+    `stop_event` ends the sweep cleanly between chunks (a worker told to stop); what is not
+    charged yet stays due for the next sweep.
+    """
+    chunk_size = chunk_size or settings.DAYPASS_SWEEP_CHUNK_SIZE
+    charge_chunk = (
+        _charge_chunk_postgresql if connection.vendor == "postgresql" else _charge_chunk_sqlite
+    )
+    result = SweepResult(now=now)
+    after_id = 0
+    while True:
+        if stop_event is not None and stop_event.is_set():
+            result.stopped = True
+            break
+        with transaction.atomic():
+            device_ids = _lock_due_devices(now=now, after_id=after_id, limit=chunk_size)
+            if not device_ids:
+                break
+            charged, failed = charge_chunk(device_ids=device_ids, now=now)
+        after_id = device_ids[-1]
+        result.charged += charged
+        result.failed += failed
+        result.chunks += 1
+        result.seconds = monotonic() - result._started
+        if progress is not None:
+            progress(result)
+    result.seconds = monotonic() - result._started
+    return result
+
+
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "device": quote(Device._meta.db_table),
+        "license": quote(License._meta.db_table),
+        "license_type": quote(LicenseType._meta.db_table),
+        "deduction": quote(Deduction._meta.db_table),
+        "audit": quote(AuditEvent._meta.db_table),
+    }
+
+
+def _lock_due_devices(*, now: datetime, after_id: int, limit: int) -> list[int]:
+    """The ids of the next `limit` due devices after `after_id`, locked for this transaction."""
+    lock = " FOR UPDATE OF d SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = (
+        """
+        SELECT d.id FROM {device} d
+        WHERE d.id > %s
+          AND d.blacklisted = %s
+          AND (d.service_until IS NULL OR d.service_until <= %s)
+          AND EXISTS (
+              SELECT 1 FROM {license} l WHERE l.device_id = d.id AND l.activated_at IS NOT NULL
+          )
+        ORDER BY d.id
+        LIMIT %s""".format(**_tables())
+        + lock
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [after_id, False, _db_datetime(now), limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _db_datetime(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+# One statement for the whole chunk. All sub-statements see the same snapshot, so each step
+# works from the RETURNING rows of the one before. The license UPDATE repeats the candidate
+# rule (still bound to this device, enough days): if a concurrent unbind or charge changed the
+# row, PostgreSQL re-checks it and the device is left for the next sweep, never charged twice
+# or below zero.
+POSTGRESQL_CHARGE_SQL = """
+WITH pick AS (
+    SELECT DISTINCT ON (l.device_id)
+           l.device_id, l.id AS license_id, t.charge_days, t.period_hours
+    FROM {license} l JOIN {license_type} t ON t.id = l.type_id
+    WHERE l.device_id = ANY(%(ids)s::bigint[]) AND l.available_days >= t.charge_days
+    ORDER BY l.device_id, l.activated_at ASC NULLS LAST, l.bound_at, l.card
+),
+charged AS (
+    UPDATE {license} l
+    SET available_days = l.available_days - p.charge_days,
+        activated_at = COALESCE(l.activated_at, %(now)s)
+    FROM pick p
+    WHERE l.id = p.license_id AND l.device_id = p.device_id
+      AND l.available_days >= p.charge_days
+    RETURNING l.id AS license_id, l.device_id, l.customer_id, l.available_days,
+              p.charge_days, %(now)s + p.period_hours * interval '1 hour' AS window_end
+),
+granted AS (
+    UPDATE {device} d SET service_until = c.window_end
+    FROM charged c WHERE d.id = c.device_id
+    RETURNING d.id
+),
+success_rows AS (
+    INSERT INTO {deduction} (at, device_id, license_id, customer_id, days, available_days_after,
+                             window_start, window_end, trigger, result, reason)
+    SELECT %(now)s, c.device_id, c.license_id, c.customer_id, c.charge_days, c.available_days,
+           %(now)s, c.window_end, %(trigger)s, %(success)s, ''
+    FROM charged c
+),
+blacklisted AS (
+    UPDATE {device} d
+    SET blacklisted = true, blacklisted_at = %(now)s, blacklist_reason = %(reason)s
+    WHERE d.id = ANY(%(ids)s::bigint[])
+      AND NOT EXISTS (SELECT 1 FROM pick p WHERE p.device_id = d.id)
+    RETURNING d.id, d.customer_id, d.number
+),
+failed_rows AS (
+    INSERT INTO {deduction} (at, device_id, license_id, customer_id, days, available_days_after,
+                             window_start, window_end, trigger, result, reason)
+    SELECT %(now)s, b.id, NULL, b.customer_id, 0, NULL, %(now)s, NULL,
+           %(trigger)s, %(failed)s, %(reason)s
+    FROM blacklisted b
+),
+blacklist_events AS (
+    INSERT INTO {audit} (at, actor_id, actor_username, acting_customer_id, action, target,
+                         details, ip_address)
+    SELECT %(now)s, NULL, '', b.customer_id, %(action)s, b.number,
+           jsonb_build_object('reason', %(reason)s::text), NULL
+    FROM blacklisted b
+)
+SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM blacklisted)
+"""
+
+
+def _charge_chunk_postgresql(*, device_ids: list[int], now: datetime) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            POSTGRESQL_CHARGE_SQL.format(**_tables()),
+            {
+                "ids": device_ids,
+                "now": now,
+                "trigger": DeductionTrigger.SWEEP.value,
+                "success": DeductionResult.SUCCESS.value,
+                "failed": DeductionResult.FAILED.value,
+                "reason": NO_VALID_LICENSE,
+                "action": BLACKLIST_ACTION,
+            },
+        )
+        charged, failed = cursor.fetchone()
+    return charged, failed
+
+
+# The first candidate of every device in the chunk (same order as billing.deduction).
+SQLITE_PICK_SQL = """
+SELECT device_id, license_id, customer_id, available_days, charge_days, period_hours
+FROM (
+    SELECT l.device_id, l.id AS license_id, l.customer_id, l.available_days,
+           t.charge_days, t.period_hours,
+           ROW_NUMBER() OVER (
+               PARTITION BY l.device_id
+               ORDER BY l.activated_at IS NULL, l.activated_at, l.bound_at, l.card
+           ) AS position
+    FROM {license} l JOIN {license_type} t ON t.id = l.type_id
+    WHERE l.device_id IN (SELECT value FROM json_each(%s))
+      AND l.available_days >= t.charge_days
+)
+WHERE position = 1
+"""
+
+
+def _charge_chunk_sqlite(*, device_ids: list[int], now: datetime) -> tuple[int, int]:
+    tables = _tables()
+    at = _db_datetime(now)
+    with connection.cursor() as cursor:
+        cursor.execute(SQLITE_PICK_SQL.format(**tables), [json.dumps(device_ids)])
+        picks = cursor.fetchall()
+        cursor.executemany(
+            f"UPDATE {tables['license']} SET available_days = available_days - %s,"
+            " activated_at = COALESCE(activated_at, %s) WHERE id = %s",
+            [(charge_days, at, license_id) for _, license_id, _, _, charge_days, _ in picks],
+        )
+        window_ends = [_db_datetime(now + timedelta(hours=pick[5])) for pick in picks]
+        cursor.executemany(
+            f"UPDATE {tables['device']} SET service_until = %s WHERE id = %s",
+            [(end, pick[0]) for pick, end in zip(picks, window_ends, strict=True)],
+        )
+        cursor.executemany(
+            f"INSERT INTO {tables['deduction']} (at, device_id, license_id, customer_id, days,"
+            " available_days_after, window_start, window_end, trigger, result, reason)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
+            [
+                (at, device_id, license_id, owner_id, charge_days, available - charge_days, at)
+                + (end, DeductionTrigger.SWEEP.value, DeductionResult.SUCCESS.value)
+                for (device_id, license_id, owner_id, available, charge_days, _), end in zip(
+                    picks, window_ends, strict=True
+                )
+            ],
+        )
+        paid_for = {pick[0] for pick in picks}
+        unpaid = [device_id for device_id in device_ids if device_id not in paid_for]
+        if unpaid:
+            _blacklist_chunk_sqlite(cursor=cursor, tables=tables, device_ids=unpaid, at=at)
+    return len(picks), len(unpaid)
+
+
+def _blacklist_chunk_sqlite(*, cursor, tables: dict[str, str], device_ids: list[int], at) -> None:
+    ids_json = json.dumps(device_ids)
+    cursor.execute(
+        f"UPDATE {tables['device']} SET blacklisted = 1, blacklisted_at = %s,"
+        " blacklist_reason = %s WHERE id IN (SELECT value FROM json_each(%s))",
+        [at, NO_VALID_LICENSE, ids_json],
+    )
+    cursor.execute(
+        f"INSERT INTO {tables['deduction']} (at, device_id, license_id, customer_id, days,"
+        " available_days_after, window_start, window_end, trigger, result, reason)"
+        " SELECT %s, d.id, NULL, d.customer_id, 0, NULL, %s, NULL, %s, %s, %s"
+        f" FROM {tables['device']} d WHERE d.id IN (SELECT value FROM json_each(%s))",
+        [
+            at,
+            at,
+            DeductionTrigger.SWEEP.value,
+            DeductionResult.FAILED.value,
+            NO_VALID_LICENSE,
+            ids_json,
+        ],
+    )
+    cursor.execute(
+        f"INSERT INTO {tables['audit']} (at, actor_id, actor_username, acting_customer_id,"
+        " action, target, details, ip_address)"
+        " SELECT %s, NULL, '', d.customer_id, %s, d.number, json_object('reason', %s), NULL"
+        f" FROM {tables['device']} d WHERE d.id IN (SELECT value FROM json_each(%s))",
+        [at, BLACKLIST_ACTION, NO_VALID_LICENSE, ids_json],
+    )
