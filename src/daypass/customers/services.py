@@ -1,20 +1,40 @@
-"""Writes on customers and accounts."""
+"""Writes on customers and accounts.
+
+With an `actor`, every service checks, in this order: visibility (the customer must be in the
+actor's subtree, else `not_found`), permission (`forbidden`), then input values
+(`validation_error`). `actor=None` is for `daypass init` and tests only.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from daypass.core.audit import audit_record
+from daypass.core.errors import Forbidden, NotFound, ValidationFailed
 from daypass.customers.models import Account, Customer, Role
 
 PATH_SEGMENT_WIDTH = 8
+NAME_MAX_LENGTH = 200
+USERNAME_MAX_LENGTH = 150
 
 
 def _path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}d}/"
+
+
+def _require_visible(actor: Account, customer: Customer) -> None:
+    if actor.customer is None or not customer.path.startswith(actor.customer.path):
+        raise NotFound(message=f"Customer {customer.number} not found.")
+
+
+def _require_admin(actor: Account, what: str) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden(message=f"Only an administrator may {what}.")
 
 
 @transaction.atomic
@@ -23,9 +43,19 @@ def customer_create(
 ) -> Customer:
     """Create a customer under `parent` (None: the platform, the root of the tree).
 
-    Permission checks belong to the caller's layer for the root (only `daypass init` creates it);
-    for sub-customers see `customer_create_checked`.
+    With an actor: `parent` must be the actor's own customer or one of its sub-customers and the
+    actor must be an admin. Only `daypass init` (actor None) creates the root.
     """
+    name = (name or "").strip()
+    if actor is not None:
+        if parent is None:
+            raise ValidationFailed(message="parent is required.", field="parent")
+        _require_visible(actor, parent)
+        _require_admin(actor, "create sub-customers")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(
+            message=f"name must be 1 to {NAME_MAX_LENGTH} characters.", field="name"
+        )
     # The number and path derive from the primary key, known only after the insert.
     customer = Customer.objects.create(
         name=name,
@@ -50,6 +80,57 @@ def customer_create(
 
 
 @transaction.atomic
+def customer_create_with_admin(
+    *,
+    actor: Account | None,
+    parent: Customer,
+    name: str,
+    admin_username: str,
+    admin_password: str,
+    now: datetime,
+) -> Customer:
+    """A sub-customer and its Administrator account, both or neither."""
+    customer = customer_create(actor=actor, parent=parent, name=name, now=now)
+    account_create(
+        actor=actor,
+        customer=customer,
+        username=admin_username,
+        password=admin_password,
+        role=Role.ADMIN,
+        now=now,
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_set_superior_management(
+    *, actor: Account, customer: Customer, allowed: bool, now: datetime
+) -> Customer:
+    """Switch "Allow superior to manage licenses"; the customer's own admin only."""
+    _require_visible(actor, customer)
+    if actor.customer_id != customer.pk or actor.role != Role.ADMIN:
+        raise Forbidden(message="Only the customer's own administrator may change this setting.")
+    if not isinstance(allowed, bool):
+        raise ValidationFailed(
+            message="allow_superior_manage_licenses must be true or false.",
+            field="allow_superior_manage_licenses",
+        )
+    fresh = Customer.objects.select_for_update().get(pk=customer.pk)
+    previous = fresh.allow_superior_manage_licenses
+    fresh.allow_superior_manage_licenses = allowed
+    fresh.save(update_fields=["allow_superior_manage_licenses"])
+    audit_record(
+        actor=actor,
+        action="customer.superior_management",
+        now=now,
+        target=fresh.number,
+        allowed=allowed,
+        previous=previous,
+    )
+    return fresh
+
+
+@transaction.atomic
 def account_create(
     *,
     actor: Account | None,
@@ -59,9 +140,43 @@ def account_create(
     role: str,
     now: datetime,
 ) -> Account:
-    account = Account(username=username, customer=customer, role=Role(role), date_joined=now)
+    """A login for `customer`.
+
+    With an actor: an admin of the customer or of one of its superiors. `gateway` accounts
+    belong to the platform only. Usernames are unique; passwords pass Django's validators.
+    """
+    if actor is not None:
+        _require_visible(actor, customer)
+        _require_admin(actor, "create accounts")
+    username = (username or "").strip()
+    if not username or len(username) > USERNAME_MAX_LENGTH:
+        raise ValidationFailed(
+            message=f"username must be 1 to {USERNAME_MAX_LENGTH} characters.", field="username"
+        )
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            message="role must be one of " + ", ".join(Role.values) + ".", field="role"
+        ) from None
+    if role == Role.GATEWAY and not customer.is_platform:
+        raise ValidationFailed(message="Gateway accounts belong to the platform.", field="role")
+    if not password:
+        raise ValidationFailed(message="password must not be empty.", field="password")
+    account = Account(username=username, customer=customer, role=role, date_joined=now)
+    if actor is not None:
+        try:
+            validate_password(password, user=account)
+        except ValidationError as error:
+            raise ValidationFailed(message=" ".join(error.messages), field="password") from None
+    if Account.objects.filter(username=username).exists():
+        raise ValidationFailed(message=f"Username {username} is taken.", field="username")
     account.set_password(password)
-    account.save()
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ValidationFailed(message=f"Username {username} is taken.", field="username") from None
     audit_record(
         actor=actor,
         action="account.create",
@@ -69,6 +184,6 @@ def account_create(
         target=username,
         acting_customer=actor.customer if actor else customer,
         customer=customer.number,
-        role=role,
+        role=role.value,
     )
     return account

@@ -1,0 +1,190 @@
+"""Writes on device models and devices.
+
+Error order, as in `licenses.services`: visibility (`not_found`), permission (`forbidden`),
+input values (`validation_error`). Devices are locked before licenses, each by primary key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from daypass.core.audit import audit_record
+from daypass.core.errors import Forbidden, NotFound, ValidationFailed
+from daypass.customers.models import Account, Customer
+from daypass.devices.models import Device, DeviceModel
+
+# Callers inside daypass that lift a blacklist as a side effect of their own, already
+# authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
+AUTOMATIC_BLACKLIST_CLEAR_REASONS = frozenset({"license_bind", "license_top_up"})
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    batch: uuid.UUID
+    devices: list[Device]
+
+
+def _visible(actor: Account, customer: Customer) -> bool:
+    return actor.customer is not None and customer.path.startswith(actor.customer.path)
+
+
+def _require_platform_admin(actor: Account, what: str) -> None:
+    if not actor.is_platform_admin:
+        raise Forbidden(message=f"Only the platform administrator may {what}.")
+
+
+def _clean_code(value: str, *, field: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > max_length:
+        raise ValidationFailed(
+            message=f"{field} must be 1 to {max_length} characters.", field=field
+        )
+    return value
+
+
+@transaction.atomic
+def device_model_create(*, actor: Account, code: str, name: str, now: datetime) -> DeviceModel:
+    _require_platform_admin(actor, "create device models")
+    code = _clean_code(code, field="code", max_length=64)
+    name = (name or "").strip()
+    if len(name) > 200:
+        raise ValidationFailed(message="name must be at most 200 characters.", field="name")
+    if DeviceModel.objects.filter(code=code).exists():
+        raise ValidationFailed(message=f"Device model {code} already exists.", field="code")
+    try:
+        with transaction.atomic():
+            device_model = DeviceModel.objects.create(code=code, name=name)
+    except IntegrityError:
+        raise ValidationFailed(
+            message=f"Device model {code} already exists.", field="code"
+        ) from None
+    audit_record(actor=actor, action="device_model.create", now=now, target=code, name=name)
+    return device_model
+
+
+@transaction.atomic
+def device_register(
+    *, actor: Account, number: str, model: DeviceModel, customer: Customer, now: datetime
+) -> Device:
+    """Register a new unit for `customer` (platform admin)."""
+    _require_platform_admin(actor, "register devices")
+    if not _visible(actor, customer):
+        raise NotFound(message=f"Customer {customer.number} not found.")
+    number = _clean_code(number, field="number", max_length=64)
+    if Device.objects.filter(number=number).exists():
+        raise ValidationFailed(message=f"Device {number} already exists.", field="number")
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                number=number, model=model, customer=customer, registered_at=now
+            )
+    except IntegrityError:
+        raise ValidationFailed(message=f"Device {number} already exists.", field="number") from None
+    audit_record(
+        actor=actor,
+        action="device.register",
+        now=now,
+        target=number,
+        model=model.code,
+        customer=customer.number,
+    )
+    return device
+
+
+@transaction.atomic
+def devices_transfer(
+    *, actor: Account, devices: list[Device], to: Customer, now: datetime
+) -> TransferResult:
+    """Move devices anywhere inside the actor's subtree; their bound licenses go with them.
+
+    Each license that changes owner gets a transfer with method `device`; one batch id for the
+    whole operation. A device already owned by `to` stays where it is.
+    """
+    from daypass.licenses.models import License, TransferMethod
+    from daypass.licenses.services import lock_licenses_in_order, move_licenses_with_transfers
+
+    if not devices:
+        raise ValidationFailed(message="Name at least one device.", field="devices")
+    pks = sorted({d.pk for d in devices})
+    locked = list(
+        Device.objects.select_for_update(of=("self",))
+        .select_related("customer", "model")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    if len(locked) != len(pks):
+        raise NotFound(message="Device not found.")
+    for device in locked:
+        if not _visible(actor, device.customer):
+            raise NotFound(message=f"Device {device.number} not found.")
+    if not _visible(actor, to):
+        raise NotFound(message=f"Customer {to.number} not found.")
+    if not actor.can_operate:
+        raise Forbidden(message="Your role may not move devices.")
+    license_pks = License.objects.filter(device__in=locked).values_list("pk", flat=True)
+    licenses = lock_licenses_in_order(license_pks)
+    batch = uuid.uuid4()
+    moving = [lic for lic in licenses if lic.customer_id != to.pk]
+    if moving:
+        move_licenses_with_transfers(
+            licenses=moving,
+            to_of=to,
+            method=TransferMethod.DEVICE,
+            batch=batch,
+            actor=actor,
+            now=now,
+        )
+    from_customers = sorted({d.customer.number for d in locked})
+    Device.objects.filter(pk__in=pks).update(customer=to)
+    for device in locked:
+        device.customer = to
+    audit_record(
+        actor=actor,
+        action="device.transfer",
+        now=now,
+        target=str(batch),
+        to=to.number,
+        from_customers=from_customers,
+        devices=[d.number for d in locked[:200]],
+        count=len(locked),
+        licenses=[lic.card for lic in moving[:200]],
+    )
+    return TransferResult(batch=batch, devices=sorted(locked, key=lambda d: d.number))
+
+
+@transaction.atomic
+def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, reason: str) -> Device:
+    """Lift the blacklist (SPEC 4.5).
+
+    By hand it is the platform admin's; bind and top-up call it with their own reason after
+    checking their own permissions. Clearing a device that is not blacklisted changes nothing.
+    """
+    if reason not in AUTOMATIC_BLACKLIST_CLEAR_REASONS:
+        if not _visible(actor, device.customer):
+            raise NotFound(message=f"Device {device.number} not found.")
+        _require_platform_admin(actor, "clear a blacklist by hand")
+    fresh = (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("customer", "model")
+        .get(pk=device.pk)
+    )
+    if not fresh.blacklisted:
+        return fresh
+    previous_reason = fresh.blacklist_reason
+    fresh.blacklisted = False
+    fresh.blacklisted_at = None
+    fresh.blacklist_reason = ""
+    fresh.save(update_fields=["blacklisted", "blacklisted_at", "blacklist_reason"])
+    audit_record(
+        actor=actor,
+        action="device.blacklist_clear",
+        now=now,
+        target=fresh.number,
+        reason=reason,
+        previous_reason=previous_reason,
+    )
+    return fresh

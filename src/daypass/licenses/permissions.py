@@ -1,0 +1,87 @@
+"""Who may do what to a license (SPEC section 5).
+
+The rules, checked in this order (the first that fails decides the error):
+
+1. The license must be owned by the actor's customer or one of its sub-customers; otherwise it
+   does not exist for the actor (`not_found`). A sibling, or a sub-customer looking at its
+   superior's license, gets `not_found`.
+2. `issue` and `top_up` belong to the platform administrator alone (`forbidden`).
+3. The owner's own `admin` and `operator` may lock, unlock, bind, unbind, sell and return.
+   `viewer` and `gateway` may do nothing (`forbidden`).
+4. A superior (any ancestor of the owner) may only bind, unbind and return, only with an `admin`
+   account (anything else: `forbidden`), and only while the owner's
+   `allow_superior_manage_licenses` switch is on (`superior_management_disabled`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from daypass.core.errors import DaypassError, Forbidden, NotFound
+from daypass.customers.models import Role
+
+if TYPE_CHECKING:
+    from daypass.customers.models import Account, Customer
+    from daypass.licenses.models import License
+
+Operation = Literal["lock", "unlock", "bind", "unbind", "sell", "return", "top_up", "issue"]
+
+OWNER_OPERATIONS = frozenset({"lock", "unlock", "bind", "unbind", "sell", "return"})
+SUPERIOR_OPERATIONS = frozenset({"bind", "unbind", "return"})
+PLATFORM_OPERATIONS = frozenset({"top_up", "issue"})
+OPERATIONS = OWNER_OPERATIONS | PLATFORM_OPERATIONS
+
+
+def customer_visible_to(actor: Account, customer: Customer) -> bool:
+    own = actor.customer
+    return own is not None and customer.path.startswith(own.path)
+
+
+def require_customer_visible(actor: Account, customer: Customer) -> None:
+    if not customer_visible_to(actor, customer):
+        raise NotFound(message=f"Customer {customer.number} not found.")
+
+
+def require_platform_admin(actor: Account, what: str) -> None:
+    if not actor.is_platform_admin:
+        raise Forbidden(message=f"Only the platform administrator may {what}.")
+
+
+def require_owner_operation(actor: Account, owner: Customer, operation: Operation) -> None:
+    """The permission rules for an operation on licenses owned by `owner` (see module doc)."""
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown license operation {operation!r}")
+    require_customer_visible(actor, owner)
+    if operation in PLATFORM_OPERATIONS:
+        require_platform_admin(actor, operation.replace("_", " ") + " licenses")
+        return
+    if actor.role not in (Role.ADMIN, Role.OPERATOR):
+        raise Forbidden(message="Your role may not change licenses.")
+    if owner.pk == actor.customer_id:
+        return
+    # The actor is a superior of the owner.
+    if operation not in SUPERIOR_OPERATIONS:
+        raise Forbidden(message=f"Only the owner of a license may {operation} it.")
+    if actor.role != Role.ADMIN:
+        raise Forbidden(message="Only an administrator may manage the licenses of a sub-customer.")
+    if not owner.allow_superior_manage_licenses:
+        raise DaypassError(
+            "superior_management_disabled",
+            f"Customer {owner.number} does not allow its superiors to manage its licenses.",
+        )
+
+
+def require_license_operation(actor: Account, license: License, operation: Operation) -> None:
+    """Raise the error SPEC section 9 names if `actor` may not do `operation` to `license`."""
+    if not customer_visible_to(actor, license.customer):
+        raise NotFound(message=f"License {license.card} not found.")
+    require_owner_operation(actor, license.customer, operation)
+
+
+def can_operate_license(actor: Account, license: License, operation: Operation) -> bool:
+    """For the UI: show an action only if the actor may take it (ignores the license's state)."""
+    try:
+        require_license_operation(actor, license, operation)
+    except DaypassError:
+        return False
+    return True
