@@ -1,6 +1,8 @@
 from django.urls import include, path
 
+from daypass.api import api_urlpatterns
+
 urlpatterns = [
-    # path("api/v1/", api.urls) is added by daypass.api
+    *api_urlpatterns(),
     path("", include("daypass.web.urls")),
 ]

@@ -12,11 +12,16 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 
 from daypass.core.audit import audit_record
+from daypass.core.errors import DaypassError
 from daypass.core.models import AuditEvent
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
 LOGIN_FAILED_ACTION = "login.failed"
+
+
+class LoginThrottled(DaypassError):
+    code = "throttled"
 
 
 def login_throttled(*, username: str, address: str | None, now: datetime) -> bool:

@@ -1,0 +1,92 @@
+"""API: deduction records and the report gate."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+from ninja.decorators import decorate_view
+
+from daypass.billing.gate import gate_check
+from daypass.billing.models import Deduction
+from daypass.billing.schemas import DeductionPage, DeductionQuery, GateIn, GateOut
+from daypass.billing.selectors import deduction_list
+from daypass.core import clock
+from daypass.core.api import (
+    ERROR_RESPONSES,
+    BearerToken,
+    filters_of,
+    idempotent,
+    json_response,
+    page_of,
+)
+
+router = Router(tags=["billing"])
+
+DEDUCTION_FILTERS = ("card", "device", "result", "date_from", "date_to")
+
+
+def deduction_out(deduction: Deduction) -> dict:
+    return {
+        "id": deduction.pk,
+        "at": deduction.at,
+        "device": deduction.device.number,
+        "card": deduction.license.card if deduction.license_id else None,
+        "customer": deduction.customer.number,
+        "days": deduction.days,
+        "available_days_after": deduction.available_days_after,
+        "window_start": deduction.window_start,
+        "window_end": deduction.window_end,
+        "trigger": deduction.trigger,
+        "result": deduction.result,
+        "reason": deduction.reason or None,
+    }
+
+
+def _deduction_page(request: HttpRequest, query: DeductionQuery, card: str | None) -> dict:
+    deductions = deduction_list(
+        request.auth, query.customer, filters_of(query, DEDUCTION_FILTERS), card=card
+    )
+    return page_of(deductions, query, deduction_out)
+
+
+@router.get("/deductions", response={200: DeductionPage, **ERROR_RESPONSES})
+def deduction_list_endpoint(request: HttpRequest, query: Query[DeductionQuery]):
+    return _deduction_page(request, query, card=None)
+
+
+@router.get("/licenses/{card}/deductions", response={200: DeductionPage, **ERROR_RESPONSES})
+def license_deduction_list(request: HttpRequest, card: str, query: Query[DeductionQuery]):
+    # deduction_list answers 404 for a card outside the subtree.
+    return _deduction_page(request, query, card=card)
+
+
+@router.post(
+    "/gate/reports",
+    auth=BearerToken(gate=True),
+    response={200: GateOut, **ERROR_RESPONSES},
+    tags=["gate"],
+)
+@decorate_view(idempotent)
+def gate_reports(request: HttpRequest, payload: GateIn) -> HttpResponse:
+    """May these devices report data now? Answers in request order (SPEC 4.1).
+
+    The hot path of the platform: one query for the token, one for the devices (plus one
+    deduction transaction per device whose paid window ended). The answer is rendered directly,
+    without re-validating 1,000 results against the output schema.
+    """
+    results = gate_check(
+        device_numbers=[report.device for report in payload.reports], now=clock.now()
+    )
+    return json_response(
+        {
+            "results": [
+                {
+                    "device": r.device,
+                    "allowed": r.allowed,
+                    "reason": r.reason,
+                    "service_until": r.service_until,
+                }
+                for r in results
+            ]
+        }
+    )

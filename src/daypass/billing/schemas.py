@@ -1,0 +1,62 @@
+"""API shapes of deductions and the report gate (SPEC section 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from daypass.core.schemas import PageQuery
+
+GateReason = Literal["paid", "charged", "unknown_device", "blacklisted", "no_valid_license"]
+DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
+MAX_GATE_BATCH = 1000
+
+
+class DeductionOut(Schema):
+    id: int
+    at: datetime
+    device: str
+    card: str | None
+    customer: str
+    days: int
+    available_days_after: int | None
+    window_start: datetime
+    window_end: datetime | None
+    trigger: Literal["report", "sweep"]
+    result: Literal["success", "failed"]
+    reason: str | None
+
+
+class DeductionPage(Schema):
+    items: list[DeductionOut]
+    count: int
+
+
+class DeductionQuery(PageQuery):
+    customer: str | None = Field(None, description="Whose records; your own customer if omitted.")
+    card: str | None = None
+    device: str | None = None
+    result: Literal["success", "failed"] | None = None
+    date_from: str | None = Field(None, description=DATE_HELP)
+    date_to: str | None = Field(None, description=DATE_HELP)
+
+
+class GateReportIn(Schema):
+    device: str = Field(min_length=1, max_length=64)
+
+
+class GateIn(Schema):
+    reports: list[GateReportIn] = Field(min_length=1, max_length=MAX_GATE_BATCH)
+
+
+class GateResultOut(Schema):
+    device: str
+    allowed: bool
+    reason: GateReason
+    service_until: datetime | None
+
+
+class GateOut(Schema):
+    results: list[GateResultOut]

@@ -1,0 +1,144 @@
+"""API: tokens, the current account, customers and accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.decorators import decorate_view
+
+from daypass.core import clock
+from daypass.core.api import ERROR_RESPONSES, idempotent, page_of
+from daypass.core.errors import NotFound, Unauthenticated
+from daypass.core.schemas import ErrorOut, PageQuery
+from daypass.core.tenancy import customer_in_scope, subtree_customers
+from daypass.core.throttle import LoginThrottled, login_failure_record, login_throttled
+from daypass.customers.models import Account, Customer
+from daypass.customers.schemas import (
+    AccountCreateIn,
+    AccountOut,
+    CustomerCreateIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerSettingsIn,
+    MeOut,
+    TokenIn,
+    TokenOut,
+)
+from daypass.customers.services import (
+    account_create,
+    customer_create_with_admin,
+    customer_set_superior_management,
+)
+from daypass.customers.tokens import token_create
+
+router = Router(tags=["customers"])
+
+
+def customer_out(customer: Customer, parent_number: str | None = None) -> dict:
+    """The SPEC shape. `parent_number` spares a query when the caller already knows it."""
+    if parent_number is None and customer.parent_id is not None:
+        parent_number = customer.parent.number
+    return {
+        "number": customer.number,
+        "name": customer.name,
+        "parent": parent_number,
+        "depth": customer.depth,
+        "allow_superior_manage_licenses": customer.allow_superior_manage_licenses,
+    }
+
+
+def customer_by_number(number: str) -> Customer:
+    """A customer named in a request body; the service decides whether the actor may use it."""
+    customer = Customer.objects.select_related("parent").filter(number=number).first()
+    if customer is None:
+        raise NotFound(message=f"Customer {number} not found.")
+    return customer
+
+
+@router.post(
+    "/tokens",
+    auth=None,
+    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Log in: trade a username and password for a bearer token",
+)
+def token_login(request: HttpRequest, payload: TokenIn):
+    now = clock.now()
+    address = request.META.get("REMOTE_ADDR") or None
+    if login_throttled(username=payload.username, address=address, now=now):
+        raise LoginThrottled(message="Too many failed logins; try again in a few minutes.")
+    account = authenticate(request, username=payload.username, password=payload.password)
+    if account is None or account.customer_id is None:
+        login_failure_record(username=payload.username, address=address, now=now)
+        raise Unauthenticated(message="Wrong username or password.")
+    _token, secret = token_create(account=account, name="api login", now=now)
+    return Status(201, {"token": secret})
+
+
+@router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
+def me(request: HttpRequest):
+    account: Account = request.auth
+    return {
+        "username": account.username,
+        "role": account.role,
+        "customer": customer_out(account.customer),
+    }
+
+
+class CustomerListQuery(PageQuery):
+    customer: str | None = None
+
+
+@router.get("/customers", response={200: CustomerPage, **ERROR_RESPONSES})
+def customer_list(request: HttpRequest, query: Query[CustomerListQuery]):
+    """The subtree of the selected customer (your own by default), self first."""
+    root = customer_in_scope(request.auth, query.customer)
+    customers = subtree_customers(root).select_related("parent")
+    return page_of(
+        customers, query, lambda c: customer_out(c, c.parent.number if c.parent else None)
+    )
+
+
+@router.post("/customers", response={201: CustomerOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def customer_create(request: HttpRequest, payload: CustomerCreateIn):
+    actor: Account = request.auth
+    parent = customer_by_number(payload.parent) if payload.parent else actor.customer
+    customer = customer_create_with_admin(
+        actor=actor,
+        parent=parent,
+        name=payload.name,
+        admin_username=payload.admin_username,
+        admin_password=payload.admin_password,
+        now=clock.now(),
+    )
+    return Status(201, customer_out(customer, parent.number))
+
+
+@router.patch("/customers/{number}/settings", response={200: CustomerOut, **ERROR_RESPONSES})
+def customer_settings(request: HttpRequest, number: str, payload: CustomerSettingsIn):
+    customer = customer_in_scope(request.auth, number)
+    customer = customer_set_superior_management(
+        actor=request.auth,
+        customer=customer,
+        allowed=payload.allow_superior_manage_licenses,
+        now=clock.now(),
+    )
+    return customer_out(customer)
+
+
+@router.post("/customers/{number}/accounts", response={201: AccountOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def customer_account_create(request: HttpRequest, number: str, payload: AccountCreateIn):
+    customer = customer_in_scope(request.auth, number)
+    account = account_create(
+        actor=request.auth,
+        customer=customer,
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        now=clock.now(),
+    )
+    return Status(
+        201, {"username": account.username, "role": account.role, "customer": customer.number}
+    )

@@ -1,0 +1,62 @@
+"""API shapes of customers, accounts and tokens (SPEC section 9)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Field, Schema
+
+RoleName = Literal["admin", "operator", "viewer", "gateway"]
+
+
+class CustomerOut(Schema):
+    number: str
+    name: str
+    parent: str | None = Field(description="The parent's customer number; null for the platform.")
+    depth: int
+    allow_superior_manage_licenses: bool
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    count: int
+
+
+class MeOut(Schema):
+    username: str
+    role: RoleName
+    customer: CustomerOut
+
+
+class CustomerCreateIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    parent: str | None = Field(
+        None, description="Parent customer number; the caller's own customer if omitted."
+    )
+    admin_username: str = Field(min_length=1, max_length=150)
+    admin_password: str = Field(min_length=1, max_length=128)
+
+
+class CustomerSettingsIn(Schema):
+    allow_superior_manage_licenses: bool
+
+
+class AccountCreateIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=128)
+    role: RoleName
+
+
+class AccountOut(Schema):
+    username: str
+    role: RoleName
+    customer: str
+
+
+class TokenIn(Schema):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=128)
+
+
+class TokenOut(Schema):
+    token: str

@@ -1,0 +1,62 @@
+"""API shapes of device models and devices (SPEC section 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from daypass.core.schemas import PageQuery
+
+
+class DeviceModelOut(Schema):
+    code: str
+    name: str
+
+
+class DeviceModelPage(Schema):
+    items: list[DeviceModelOut]
+    count: int
+
+
+class DeviceModelIn(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field("", max_length=200)
+
+
+class DeviceOut(Schema):
+    number: str
+    model: str
+    customer: str
+    service_until: datetime | None
+    blacklisted: bool
+    licenses: list[str] = Field(description="Card numbers of the licenses bound to the device.")
+
+
+class DevicePage(Schema):
+    items: list[DeviceOut]
+    count: int
+
+
+class DeviceQuery(PageQuery):
+    customer: str | None = Field(None, description="Whose devices; your own customer if omitted.")
+    number: str | None = None
+    model: str | None = None
+    blacklisted: bool | None = None
+
+
+class DeviceIn(Schema):
+    number: str = Field(min_length=1, max_length=64)
+    model: str = Field(min_length=1, max_length=64)
+    customer: str = Field(min_length=1, max_length=16)
+
+
+class DeviceTransferIn(Schema):
+    devices: list[str] = Field(min_length=1, max_length=100_000)
+    to: str = Field(min_length=1, max_length=16)
+
+
+class DeviceTransferOut(Schema):
+    batch: UUID
+    devices: list[str]

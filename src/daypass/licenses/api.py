@@ -1,0 +1,316 @@
+"""API: license types, licenses (list, statistics, operations) and transfers (sales records).
+
+Route order matters: the fixed paths (/licenses/stats, /summary, /issue, /sell, /return) are
+declared before /licenses/{card}, so a card number never captures them.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.decorators import decorate_view
+
+from daypass.core import clock
+from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
+from daypass.core.errors import NotFound, ValidationFailed
+from daypass.core.schemas import PageQuery
+from daypass.core.tenancy import customer_in_scope
+from daypass.customers.api import customer_by_number
+from daypass.devices.models import Device, DeviceModel
+from daypass.licenses.models import License, LicenseType, Transfer
+from daypass.licenses.schemas import (
+    BatchOut,
+    BindIn,
+    CardsOut,
+    CustomerQuery,
+    IssueIn,
+    LicenseOut,
+    LicensePage,
+    LicenseQuery,
+    LicenseStatsOut,
+    LicenseSummaryOut,
+    LicenseTypeIn,
+    LicenseTypeOut,
+    LicenseTypePage,
+    ReturnIn,
+    SellIn,
+    SummaryQuery,
+    TopUpIn,
+    TransferPage,
+    TransferQuery,
+)
+from daypass.licenses.selectors import (
+    license_get,
+    license_list,
+    license_stats,
+    license_summary,
+    transfer_list,
+)
+from daypass.licenses.services import (
+    license_bind,
+    license_lock,
+    license_top_up,
+    license_type_create,
+    license_unbind,
+    license_unlock,
+    licenses_batch_select,
+    licenses_issue,
+    licenses_return,
+    licenses_sell,
+)
+from daypass.licenses.status import license_status
+
+router = Router(tags=["licenses"])
+
+LICENSE_FILTERS = (
+    "card",
+    "type",
+    "status",
+    "days_min",
+    "days_max",
+    "activated_from",
+    "activated_to",
+    "device",
+    "locked",
+    "order",
+)
+TRANSFER_FILTERS = ("card", "type", "method", "date_from", "date_to")
+
+
+# --- shapes ---------------------------------------------------------------------------------
+
+
+def type_models(license_type: LicenseType) -> list[str]:
+    return sorted(m.code for m in license_type.device_models.all())
+
+
+def license_type_out(license_type: LicenseType) -> dict:
+    return {
+        "code": license_type.code,
+        "name": license_type.name,
+        "days": license_type.days,
+        "models": type_models(license_type),
+        "charge_days": license_type.charge_days,
+        "period_hours": license_type.period_hours,
+    }
+
+
+def license_out(license: License) -> dict:
+    status = getattr(license, "status", None) or license_status(license)
+    return {
+        "card": license.card,
+        "type": license.type.code,
+        "models": type_models(license.type),
+        "total_days": license.total_days,
+        "available_days": license.available_days,
+        "status": str(status),
+        "locked": license.locked,
+        "activated_at": license.activated_at,
+        "device": license.device.number if license.device_id else None,
+        "bound_at": license.bound_at,
+        "customer": license.customer.number,
+    }
+
+
+def transfer_out(transfer: Transfer) -> dict:
+    return {
+        "at": transfer.at,
+        "card": transfer.license.card,
+        "type": transfer.type.code,
+        "from": transfer.from_customer.number if transfer.from_customer_id else None,
+        "to": transfer.to_customer.number,
+        "method": transfer.method,
+        "batch": transfer.batch,
+        "account": transfer.account_username or None,
+    }
+
+
+# --- lookups of objects named in a request --------------------------------------------------
+
+
+def license_type_by_code(code: str) -> LicenseType:
+    license_type = LicenseType.objects.filter(code=code).first()
+    if license_type is None:
+        raise NotFound(message=f"License type {code} not found.")
+    return license_type
+
+
+def licenses_by_card(cards: list[str]) -> list[License]:
+    """The licenses named by card; the service then checks the actor may act on each."""
+    unique = list(dict.fromkeys(cards))
+    licenses = list(License.objects.select_related("customer").filter(card__in=unique))
+    if len(licenses) != len(unique):
+        missing = sorted(set(unique) - {lic.card for lic in licenses})[0]
+        raise NotFound(message=f"License {missing} not found.")
+    return licenses
+
+
+def batch_choice(payload: SellIn | ReturnIn) -> None:
+    if payload.cards and payload.quantity is not None:
+        raise ValidationFailed(message="Give either cards or quantity, not both.", field="cards")
+    if not payload.cards and payload.quantity is None:
+        raise ValidationFailed(message="Give cards, or quantity to batch select.", field="cards")
+
+
+# --- license types --------------------------------------------------------------------------
+
+
+@router.get("/license-types", response={200: LicenseTypePage, **ERROR_RESPONSES})
+def license_type_list(request: HttpRequest, query: Query[PageQuery]):
+    # License types are a catalogue shared by every customer.
+    types = LicenseType.objects.prefetch_related("device_models").order_by("code")
+    return page_of(types, query, license_type_out)
+
+
+@router.post("/license-types", response={201: LicenseTypeOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_type_add(request: HttpRequest, payload: LicenseTypeIn):
+    codes = list(dict.fromkeys(payload.models))
+    models = list(DeviceModel.objects.filter(code__in=codes))
+    if len(models) != len(codes):
+        missing = sorted(set(codes) - {m.code for m in models})[0]
+        raise NotFound(message=f"Device model {missing} not found.")
+    license_type = license_type_create(
+        actor=request.auth,
+        code=payload.code,
+        name=payload.name,
+        days=payload.days,
+        models=models,
+        charge_days=payload.charge_days,
+        period_hours=payload.period_hours,
+        now=clock.now(),
+    )
+    return Status(201, license_type_out(license_type))
+
+
+# --- licenses: lists and statistics ---------------------------------------------------------
+
+
+@router.get("/licenses", response={200: LicensePage, **ERROR_RESPONSES})
+def license_list_endpoint(request: HttpRequest, query: Query[LicenseQuery]):
+    licenses = license_list(request.auth, query.customer, filters_of(query, LICENSE_FILTERS))
+    return page_of(licenses, query, license_out)
+
+
+@router.get("/licenses/stats", response={200: LicenseStatsOut, **ERROR_RESPONSES})
+def license_stats_endpoint(request: HttpRequest, query: Query[CustomerQuery]):
+    return license_stats(request.auth, query.customer)
+
+
+@router.get("/licenses/summary", response={200: LicenseSummaryOut, **ERROR_RESPONSES})
+def license_summary_endpoint(request: HttpRequest, query: Query[SummaryQuery]):
+    return {"items": license_summary(request.auth, query.customer, type_code=query.type)}
+
+
+# --- licenses: batch operations -------------------------------------------------------------
+
+
+@router.post("/licenses/issue", response={201: CardsOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_issue(request: HttpRequest, payload: IssueIn):
+    licenses = licenses_issue(
+        actor=request.auth,
+        license_type=license_type_by_code(payload.type),
+        quantity=payload.quantity,
+        customer=customer_by_number(payload.customer) if payload.customer else None,
+        now=clock.now(),
+    )
+    return Status(201, {"cards": [lic.card for lic in licenses]})
+
+
+@router.post("/licenses/sell", response={200: BatchOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_sell(request: HttpRequest, payload: SellIn):
+    actor = request.auth
+    batch_choice(payload)
+    to = customer_by_number(payload.to)
+    if payload.cards:
+        licenses = licenses_by_card(payload.cards)
+    else:
+        licenses = licenses_batch_select(
+            actor=actor,
+            customer=actor.customer,
+            quantity=payload.quantity,
+            purpose="sell",
+            license_type=license_type_by_code(payload.type) if payload.type else None,
+        )
+    result = licenses_sell(actor=actor, licenses=licenses, to=to, now=clock.now())
+    return {"batch": result.batch, "cards": [lic.card for lic in result.licenses]}
+
+
+@router.post("/licenses/return", response={200: BatchOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_return(request: HttpRequest, payload: ReturnIn):
+    actor = request.auth
+    batch_choice(payload)
+    if payload.cards:
+        licenses = licenses_by_card(payload.cards)
+    else:
+        licenses = licenses_batch_select(
+            actor=actor,
+            customer=customer_in_scope(actor, payload.customer),
+            quantity=payload.quantity,
+            purpose="return",
+            license_type=license_type_by_code(payload.type) if payload.type else None,
+        )
+    result = licenses_return(actor=actor, licenses=licenses, now=clock.now())
+    return {"batch": result.batch, "cards": [lic.card for lic in result.licenses]}
+
+
+# --- one license ----------------------------------------------------------------------------
+
+
+@router.get("/licenses/{card}", response={200: LicenseOut, **ERROR_RESPONSES})
+def license_detail(request: HttpRequest, card: str):
+    return license_out(license_get(request.auth, card))
+
+
+@router.post("/licenses/{card}/lock", response={200: LicenseOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_lock_endpoint(request: HttpRequest, card: str):
+    license = license_get(request.auth, card)
+    return license_out(license_lock(actor=request.auth, license=license, now=clock.now()))
+
+
+@router.post("/licenses/{card}/unlock", response={200: LicenseOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_unlock_endpoint(request: HttpRequest, card: str):
+    license = license_get(request.auth, card)
+    return license_out(license_unlock(actor=request.auth, license=license, now=clock.now()))
+
+
+@router.post("/licenses/{card}/unbind", response={200: LicenseOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_unbind_endpoint(request: HttpRequest, card: str):
+    license = license_get(request.auth, card)
+    return license_out(license_unbind(actor=request.auth, license=license, now=clock.now()))
+
+
+@router.post("/licenses/{card}/bind", response={200: LicenseOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_bind_endpoint(request: HttpRequest, card: str, payload: BindIn):
+    license = license_get(request.auth, card)
+    # Looked up globally: the service answers not_found for a device the actor cannot see and
+    # device_not_in_subtree for one outside the license owner's subtree.
+    device = Device.objects.filter(number=payload.device).first()
+    if device is None:
+        raise NotFound(message=f"Device {payload.device} not found.")
+    bound = license_bind(actor=request.auth, license=license, device=device, now=clock.now())
+    return license_out(bound)
+
+
+@router.post("/licenses/{card}/top-up", response={200: LicenseOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_top_up_endpoint(request: HttpRequest, card: str, payload: TopUpIn):
+    license = license_get(request.auth, card)
+    topped = license_top_up(actor=request.auth, license=license, days=payload.days, now=clock.now())
+    return license_out(topped)
+
+
+# --- transfers (sales records) --------------------------------------------------------------
+
+
+@router.get("/transfers", response={200: TransferPage, **ERROR_RESPONSES}, by_alias=True)
+def transfer_list_endpoint(request: HttpRequest, query: Query[TransferQuery]):
+    transfers = transfer_list(request.auth, query.customer, filters_of(query, TRANSFER_FILTERS))
+    return page_of(transfers, query, transfer_out)

@@ -1,0 +1,180 @@
+"""API shapes of license types, licenses and transfers (SPEC section 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from daypass.core.schemas import PageQuery
+
+StatusName = Literal["unused", "inactive", "in_use", "deactivated", "expired"]
+MethodName = Literal["sell", "return", "bind", "device"]
+LicenseOrder = Literal[
+    "card",
+    "-card",
+    "available_days",
+    "-available_days",
+    "total_days",
+    "-total_days",
+    "activated_at",
+    "-activated_at",
+    "bound_at",
+    "-bound_at",
+]
+DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
+
+
+class LicenseTypeOut(Schema):
+    code: str
+    name: str
+    days: int
+    models: list[str]
+    charge_days: int
+    period_hours: int
+
+
+class LicenseTypePage(Schema):
+    items: list[LicenseTypeOut]
+    count: int
+
+
+class LicenseTypeIn(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    days: int = Field(ge=1, le=36_500)
+    models: list[str] = Field(min_length=1, max_length=1000)
+    charge_days: int = Field(1, ge=1, le=36_500)
+    period_hours: int = Field(24, ge=1, le=24 * 36_500)
+
+
+class LicenseOut(Schema):
+    card: str
+    type: str
+    models: list[str]
+    total_days: int
+    available_days: int
+    status: StatusName
+    locked: bool
+    activated_at: datetime | None
+    device: str | None
+    bound_at: datetime | None
+    customer: str
+
+
+class LicensePage(Schema):
+    items: list[LicenseOut]
+    count: int
+
+
+class LicenseQuery(PageQuery):
+    customer: str | None = Field(None, description="Whose licenses; your own customer if omitted.")
+    card: str | None = None
+    type: str | None = Field(None, description="License code.")
+    status: StatusName | None = None
+    days_min: int | None = Field(None, ge=0, description="Available days at least (inclusive).")
+    days_max: int | None = Field(None, ge=0, description="Available days at most (inclusive).")
+    activated_from: str | None = Field(None, description=DATE_HELP)
+    activated_to: str | None = Field(None, description=DATE_HELP)
+    device: str | None = Field(None, description="Bound device number.")
+    locked: bool | None = None
+    order: LicenseOrder | None = None
+
+
+class CustomerQuery(Schema):
+    customer: str | None = Field(None, description="Whose data; your own customer if omitted.")
+
+
+class SummaryQuery(CustomerQuery):
+    type: str | None = Field(None, description="License code.")
+
+
+class LicenseStatsOut(Schema):
+    total: int
+    below_30_days: int
+    below_7_days: int
+    by_type: dict[str, int]
+    by_status: dict[str, int]
+
+
+class LicenseSummaryRow(Schema):
+    type: str
+    name: str
+    days: int
+    models: list[str]
+    unused: int
+    inactive: int
+    in_use: int
+    deactivated: int
+    expired: int
+    total: int
+
+
+class LicenseSummaryOut(Schema):
+    items: list[LicenseSummaryRow]
+
+
+class IssueIn(Schema):
+    type: str = Field(min_length=1, max_length=64, description="License code.")
+    quantity: int = Field(ge=1, le=100_000)
+    customer: str | None = Field(None, description="Issue to this customer (a sale).")
+
+
+class CardsOut(Schema):
+    cards: list[str]
+
+
+class BindIn(Schema):
+    device: str = Field(min_length=1, max_length=64)
+
+
+class TopUpIn(Schema):
+    days: int = Field(ge=1, le=36_500)
+
+
+class SellIn(Schema):
+    to: str = Field(min_length=1, max_length=16, description="A child customer's number.")
+    cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
+    type: str | None = Field(None, description="With quantity: batch select of this code.")
+    quantity: int | None = Field(None, ge=1, le=100_000)
+
+
+class ReturnIn(Schema):
+    cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
+    customer: str | None = Field(
+        None, description="With quantity: whose licenses to batch select (yours if omitted)."
+    )
+    type: str | None = Field(None, description="With quantity: batch select of this code.")
+    quantity: int | None = Field(None, ge=1, le=100_000)
+
+
+class BatchOut(Schema):
+    batch: UUID
+    cards: list[str]
+
+
+class TransferOut(Schema):
+    at: datetime
+    card: str
+    type: str
+    from_: str | None = Field(alias="from")
+    to: str
+    method: MethodName
+    batch: UUID
+    account: str | None
+
+
+class TransferPage(Schema):
+    items: list[TransferOut]
+    count: int
+
+
+class TransferQuery(PageQuery):
+    customer: str | None = Field(None, description="Whose records; your own customer if omitted.")
+    card: str | None = None
+    type: str | None = Field(None, description="License code.")
+    method: MethodName | None = None
+    date_from: str | None = Field(None, description=DATE_HELP)
+    date_to: str | None = Field(None, description=DATE_HELP)
