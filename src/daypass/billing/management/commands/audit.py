@@ -10,6 +10,8 @@ from daypass.billing.ledger_audit import ledger_audit
 
 
 class Command(BaseCommand):
+    # Database work only: a sweep must not refuse to run over a check of the web layer.
+    requires_system_checks: list[str] = []
     help = (
         "Check every license (total - available = successful deductions; total = issued + "
         "top-ups) and every device (no overlapping paid windows). Exits 1 if anything is wrong."

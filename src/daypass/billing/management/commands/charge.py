@@ -10,6 +10,8 @@ from daypass.core import clock
 
 
 class Command(BaseCommand):
+    # Database work only: a sweep must not refuse to run over a check of the web layer.
+    requires_system_checks: list[str] = []
     help = "Charge every device that is due now (one sweep), printing progress and totals."
 
     def add_arguments(self, parser):

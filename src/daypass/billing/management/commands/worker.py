@@ -17,6 +17,8 @@ from daypass.billing.sweep import SweepResult
 
 
 class Command(BaseCommand):
+    # Database work only: a sweep must not refuse to run over a check of the web layer.
+    requires_system_checks: list[str] = []
     help = "Run the billing sweep on a schedule until stopped (SIGTERM or Ctrl-C)."
 
     def add_arguments(self, parser):
