@@ -20,12 +20,12 @@ from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.models import License, LicenseType, TopUp, Transfer, TransferMethod
+from daypass.licenses.services import CARD_DIGITS, CARD_PREFIX
 
 NO_VALID_LICENSE = "no_valid_license"
 BULK_BATCH_SIZE = 2000
 PROGRESS_EVERY = 20_000
-# Card and device numbers of the bulk history; the live part (services) issues its own.
-CARD_PREFIX = "DM"
+# Device numbers of the bulk history; the live part (services) registers its own.
 DEVICE_NUMBER_BASE = 860_000_000_000_000
 
 # Devices per scenario at scale 1.0 (2,400 devices, about 6,100 licenses):
@@ -92,7 +92,6 @@ class DemoHistory:
         self.devices: list[Device] = []
         self.deductions: list[Deduction] = []
         self.top_ups: list[TopUp] = []
-        self.card_seq = 0
         self.device_seq = 0
 
     # --- helpers -------------------------------------------------------------------------
@@ -125,9 +124,8 @@ class DemoHistory:
         return device
 
     def new_license(self, license_type: LicenseType, owner: Customer) -> Plan:
-        self.card_seq += 1
         license = License(
-            card=f"{CARD_PREFIX}{self.card_seq:08d}",
+            card="",  # numbered in issue order when written
             type=license_type,
             customer=owner,
             issued_days=license_type.days,
@@ -393,6 +391,10 @@ class DemoHistory:
     def write(self) -> None:
         # Rows refer to objects saved just before them: bulk_create takes their new keys.
         self.bulk(Device, self.devices, "devices")
+        # Card numbers in issue order, as licenses_issue numbers them; it continues after these.
+        self.plans.sort(key=lambda plan: plan.license.created_at)
+        for sequence, plan in enumerate(self.plans, start=1):
+            plan.license.card = f"{CARD_PREFIX}{sequence:0{CARD_DIGITS}d}"
         self.bulk(License, [p.license for p in self.plans], "licenses")
         transfers = []
         batches: dict[tuple, uuid.UUID] = {}

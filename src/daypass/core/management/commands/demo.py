@@ -22,11 +22,14 @@ from django.utils.text import slugify
 from daypass.core import clock
 from daypass.core.audit import audit_record
 from daypass.core.management.commands._demo_history import DemoHistory
+from daypass.core.management.commands._demo_live import live_history
 from daypass.core.management.commands.init import platform_init
 from daypass.customers.models import Account, Customer, Role
 from daypass.customers.services import customer_create
-from daypass.devices.models import Device, DeviceModel
-from daypass.licenses.models import License, LicenseType
+from daypass.devices.models import Device
+from daypass.devices.services import device_model_create
+from daypass.licenses.models import License
+from daypass.licenses.services import license_type_create
 from daypass.licenses.status import status_expression
 
 DEMO_PLATFORM_NAME = "Meridian Telematics"
@@ -113,6 +116,14 @@ class Command(BaseCommand):
             )
             history.build()
             history.write()
+            live_history(
+                now=now,
+                platform_admin=platform_admin,
+                customers=customers,
+                device_models=device_models,
+                license_types=license_types,
+                progress=self.progress,
+            )
             audit_record(
                 actor=None,
                 action="demo.load",
@@ -123,7 +134,7 @@ class Command(BaseCommand):
                 licenses=len(history.plans),
                 deductions=len(history.deductions),
             )
-        self.summary(platform_admin, password if created_admin else None)
+        self.summary(platform_admin, password, created_admin)
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -151,9 +162,9 @@ class Command(BaseCommand):
 
     def tree(self, platform: Customer, now) -> list[Customer]:
         fleets = sum(len(f) for dealers in DEMO_TREE.values() for f in dealers.values())
-        dealers = sum(len(d) for d in DEMO_TREE.values())
+        dealer_count = sum(len(d) for d in DEMO_TREE.values())
         self.progress(
-            f"customers: {len(DEMO_TREE)} distributors, {dealers} dealers, {fleets} fleets"
+            f"customers: {len(DEMO_TREE)} distributors, {dealer_count} dealers, {fleets} fleets"
         )
         customers = [platform]
         for distributor_name, dealers in DEMO_TREE.items():
@@ -208,20 +219,26 @@ class Command(BaseCommand):
             f"{len(DEMO_DEVICE_MODELS)} device models, {len(DEMO_LICENSE_TYPES)} license types"
         )
         device_models = {
-            code: DeviceModel.objects.create(code=code, name=name)
+            code: device_model_create(actor=platform_admin, code=code, name=name, now=now)
             for code, name in DEMO_DEVICE_MODELS.items()
         }
         license_types = {}
         for code, (name, days, models, charge_days, period_hours) in DEMO_LICENSE_TYPES.items():
-            license_type = LicenseType.objects.create(
-                code=code, name=name, days=days, charge_days=charge_days, period_hours=period_hours
+            license_type = license_type_create(
+                actor=platform_admin,
+                code=code,
+                name=name,
+                days=days,
+                models=[device_models[m] for m in models],
+                charge_days=charge_days,
+                period_hours=period_hours,
+                now=now,
             )
-            license_type.device_models.set([device_models[m] for m in models])
             license_type.model_codes = set(models)
             license_types[code] = license_type
         return device_models, license_types
 
-    def summary(self, platform_admin: Account, password: str | None) -> None:
+    def summary(self, platform_admin: Account, password: str, created_admin: bool) -> None:
         by_status = dict(
             License.objects.annotate(status=status_expression())
             .values_list("status")
@@ -237,11 +254,15 @@ class Command(BaseCommand):
                 + ")."
             )
         )
-        shown = password if password is not None else "(the password given to init)"
+        admin_password = password if created_admin else "(the password given to init)"
         self.stdout.write(
-            f"Log in as {platform_admin.username!r} / {shown} (platform admin). Every customer "
-            f"has <name>-admin, <name>-operator and <name>-viewer with password {DEMO_PASSWORD!r}"
-            " unless --password said otherwise, e.g. northwind-admin, bayside-operator."
+            f"Log in as username {platform_admin.username!r}, password {admin_password!r} "
+            "(platform admin)."
+        )
+        self.stdout.write(
+            "Every customer also has <name>-admin, <name>-operator and <name>-viewer accounts "
+            f"with password {password!r}: e.g. platform-operator, northwind-admin, "
+            "bayside-operator, metro-cabs-viewer."
         )
 
 
