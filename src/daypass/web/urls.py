@@ -1,10 +1,29 @@
 from django.urls import path
+from django.views.i18n import set_language
 
-from daypass.web import views
+from daypass.web.views import auth, customers, devices, license_actions, licenses, overview, records
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.home, name="login"),
+    path("", overview.license_overview, name="home"),
+    path("login/", auth.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", auth.ConsoleLogoutView.as_view(), name="logout"),
+    # Django's language switch: POST language=zh-hans, stored in a cookie.
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("licenses/", licenses.license_details, name="licenses"),
+    path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
+    path("licenses/return/", license_actions.licenses_return, name="licenses_return"),
+    path("licenses/<str:card>/lock/", license_actions.license_lock, name="license_lock"),
+    path("licenses/<str:card>/unlock/", license_actions.license_unlock, name="license_unlock"),
+    path("licenses/<str:card>/bind/", license_actions.license_bind, name="license_bind"),
+    path("licenses/<str:card>/unbind/", license_actions.license_unbind, name="license_unbind"),
+    path("sales-records/", records.transfer_records, name="transfers"),
+    path("deduction-records/", records.deduction_records, name="deductions"),
+    path("devices/", devices.device_records, name="devices"),
+    path("devices/transfer/", devices.device_transfer, name="device_transfer"),
+    path("customers/", customers.customer_records, name="customers"),
+    path("settings/", customers.customer_settings, name="settings"),
+    path("tokens/", customers.token_records, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", customers.token_revoke_view, name="token_revoke"),
 ]

@@ -1,0 +1,46 @@
+"""Translated labels and colours for license statuses, transfer methods and deduction results.
+
+The model choices carry English labels for the database and the API; the console shows these.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+STATUS_LABELS = {
+    "unused": _("Unused"),
+    "inactive": _("Inactive"),
+    "in_use": _("In use"),
+    "deactivated": _("Deactivated"),
+    "expired": _("Expired"),
+}
+
+STATUS_COLORS = {
+    "unused": "#56B4E9",
+    "inactive": "#E69F00",
+    "in_use": "#009E73",
+    "deactivated": "#CC79A7",
+    "expired": "#D55E00",
+}
+
+METHOD_LABELS = {
+    "sell": _("Sell"),
+    "return": _("Return"),
+    "bind": _("Bind"),
+    "device": _("Device transfer"),
+}
+
+RESULT_LABELS = {"success": _("Success"), "failed": _("Failed")}
+
+TRIGGER_LABELS = {"report": _("Report"), "sweep": _("Sweep")}
+
+ROLE_LABELS = {
+    "admin": _("Administrator"),
+    "operator": _("Operator"),
+    "viewer": _("Viewer"),
+    "gateway": _("Gateway"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

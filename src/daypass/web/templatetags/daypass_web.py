@@ -1,0 +1,78 @@
+"""Template helpers for query strings: links keep the current filters and the customer."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with `changes` applied (a value of None or "" removes the key).
+
+    `{% query page=2 %}` → "?customer=C000002&status=unused&page=2".
+    """
+    request = context["request"]
+    params: QueryDict = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def for_customer(context, **params) -> str:
+    """A query string for the selected customer plus `params`: `?customer=C000002&status=…`."""
+    customer = context.get("customer")
+    query_params = QueryDict(mutable=True)
+    if customer is not None:
+        query_params["customer"] = customer.number
+    for key, value in params.items():
+        if value is not None and value != "":
+            query_params[key] = value
+    return "?" + query_params.urlencode()
+
+
+@register.filter
+def percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    from daypass.web.status_labels import STATUS_LABELS
+
+    return str(STATUS_LABELS.get(value, value))
+
+
+@register.filter
+def method_label(value: str) -> str:
+    from daypass.web.status_labels import METHOD_LABELS
+
+    return str(METHOD_LABELS.get(value, value))
+
+
+@register.filter
+def result_label(value: str) -> str:
+    from daypass.web.status_labels import RESULT_LABELS
+
+    return str(RESULT_LABELS.get(value, value))
+
+
+@register.filter
+def trigger_label(value: str) -> str:
+    from daypass.web.status_labels import TRIGGER_LABELS
+
+    return str(TRIGGER_LABELS.get(value, value))
+
+
+@register.filter
+def role_label(value: str) -> str:
+    from daypass.web.status_labels import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(value, value))

@@ -1,0 +1,192 @@
+"""Sub-customers and accounts, customer settings, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from daypass.core import clock
+from daypass.core.errors import DaypassError, NotFound
+from daypass.core.tenancy import subtree_customers
+from daypass.customers.models import Account, ApiToken
+from daypass.customers.services import (
+    account_create,
+    customer_create_with_admin,
+    customer_set_superior_management,
+)
+from daypass.customers.tokens import token_create, token_revoke
+from daypass.web.error_messages import error_text
+from daypass.web.forms import AccountForm, SubCustomerForm, SuperiorManagementForm, TokenForm
+from daypass.web.selection import selected_customer
+from daypass.web.views.page import console_view, render_page, run_action
+
+
+def _customers_url(customer) -> str:
+    return reverse("web:customers") + f"?customer={customer.number}"
+
+
+@console_view
+def customer_records(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    customer = selected_customer(request)
+    customer_form = SubCustomerForm(prefix="customer")
+    account_form = AccountForm(prefix="account")
+    if request.method == "POST" and actor.is_admin:
+        if request.POST.get("form") == "customer":
+            customer_form = SubCustomerForm(request.POST, prefix="customer")
+            if customer_form.is_valid():
+                data = customer_form.cleaned_data
+                try:
+                    child = customer_create_with_admin(
+                        actor=actor,
+                        parent=customer,
+                        name=data["name"],
+                        admin_username=data["admin_username"],
+                        admin_password=data["admin_password"],
+                        now=clock.now(),
+                    )
+                except NotFound:
+                    raise
+                except DaypassError as error:
+                    customer_form.add_service_error(error, error_text(error))
+                else:
+                    messages.success(
+                        request,
+                        _("Customer %(name)s (%(number)s) is created.")
+                        % {"name": child.name, "number": child.number},
+                    )
+                    return HttpResponseRedirect(_customers_url(customer))
+        elif request.POST.get("form") == "account":
+            account_form = AccountForm(request.POST, prefix="account")
+            if account_form.is_valid():
+                data = account_form.cleaned_data
+                try:
+                    account = account_create(
+                        actor=actor,
+                        customer=customer,
+                        username=data["username"],
+                        password=data["password"],
+                        role=data["role"],
+                        now=clock.now(),
+                    )
+                except NotFound:
+                    raise
+                except DaypassError as error:
+                    account_form.add_service_error(error, error_text(error))
+                else:
+                    messages.success(
+                        request, _("Account %(username)s is created.") % {"username": account}
+                    )
+                    return HttpResponseRedirect(_customers_url(customer))
+    own_depth = customer.depth
+    sub_customers = list(
+        subtree_customers(customer)
+        .exclude(pk=customer.pk)
+        .annotate(account_count=Count("accounts"))
+    )
+    for sub in sub_customers:
+        sub.indent = 0.6 + 1.2 * (sub.depth - own_depth - 1)
+    accounts = Account.objects.filter(customer=customer).order_by("username")
+    return render_page(
+        request,
+        "web/customer_list.html",
+        {
+            "title": _("Sub-customers and accounts"),
+            "sub_customers": sub_customers,
+            "accounts": accounts,
+            "customer_form": customer_form,
+            "account_form": account_form,
+            "can_manage": actor.is_admin,
+        },
+        customer=customer,
+        nav="customers",
+    )
+
+
+@console_view
+def customer_settings(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    customer = selected_customer(request)
+    own_admin = actor.is_admin and actor.customer_id == customer.pk
+    if request.method == "POST" and own_admin:
+        form = SuperiorManagementForm(request.POST)
+        if form.is_valid():
+            allowed = form.cleaned_data["allow_superior_manage_licenses"]
+            return run_action(
+                request,
+                lambda: customer_set_superior_management(
+                    actor=actor, customer=customer, allowed=allowed, now=clock.now()
+                ),
+                success=_("Superior customers may now manage this customer's licenses.")
+                if allowed
+                else _("Superior customers may no longer manage this customer's licenses."),
+                next_url=reverse("web:settings") + f"?customer={customer.number}",
+            )
+    form = SuperiorManagementForm(
+        initial={"allow_superior_manage_licenses": customer.allow_superior_manage_licenses}
+    )
+    return render_page(
+        request,
+        "web/customer_settings.html",
+        {"title": _("Customer settings"), "form": form, "own_admin": own_admin},
+        customer=customer,
+        nav="settings",
+    )
+
+
+def _visible_tokens(actor: Account):
+    """The account's own tokens; an administrator also sees those of its customer's accounts."""
+    tokens = ApiToken.objects.select_related("account").order_by("-created_at", "-id")
+    if actor.is_admin:
+        return tokens.filter(account__customer=actor.customer)
+    return tokens.filter(account=actor)
+
+
+@console_view
+def token_records(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    customer = selected_customer(request)
+    form = TokenForm()
+    new_secret = ""
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            token, new_secret = token_create(
+                account=actor, name=form.cleaned_data["name"], now=clock.now()
+            )
+            form = TokenForm()
+            messages.success(
+                request,
+                _("Token %(name)s is created. Copy the secret now: it is not shown again.")
+                % {"name": token.name},
+            )
+    return render_page(
+        request,
+        "web/token_list.html",
+        {
+            "title": _("API tokens"),
+            "form": form,
+            "tokens": _visible_tokens(actor),
+            "new_secret": new_secret,
+        },
+        customer=customer,
+        nav="tokens",
+    )
+
+
+@require_POST
+@console_view
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    actor = request.user
+    token = get_object_or_404(_visible_tokens(actor), pk=token_id)
+    return run_action(
+        request,
+        lambda: token_revoke(actor=actor, token=token, now=clock.now()),
+        success=_("Token %(prefix)s… is revoked.") % {"prefix": token.prefix},
+        next_url=reverse("web:tokens"),
+    )

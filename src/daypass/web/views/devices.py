@@ -1,0 +1,97 @@
+"""Devices of the selected customer: service-until, blacklist, bound licenses, transfer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from daypass.core import clock
+from daypass.core.tenancy import subtree_customers
+from daypass.devices.filters import DeviceFilterSet
+from daypass.devices.models import DeviceModel
+from daypass.devices.selectors import device_list
+from daypass.devices.services import devices_transfer
+from daypass.web.selection import selected_customer
+from daypass.web.service_projection import projected_service_end
+from daypass.web.views.licenses import page_size_of
+from daypass.web.views.page import console_view, render_page, run_action, safe_next, valid_filters
+
+DEVICE_FILTERS = ("number", "model", "blacklisted")
+
+
+def transfer_targets(request: HttpRequest) -> list:
+    """Every customer of the account's subtree, labelled with its place in the tree."""
+    own = request.user.customer
+    targets = list(subtree_customers(own))
+    for target in targets:
+        depth = target.depth - own.depth
+        target.tree_label = (
+            "\u00a0\u00a0" * depth + ("└ " if depth else "") + (f"{target.name} ({target.number})")
+        )
+    return targets
+
+
+@console_view
+def device_records(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    filters, filterset = valid_filters(request, DeviceFilterSet, DEVICE_FILTERS)
+    devices = device_list(request.user, customer, filters)
+    page_obj = Paginator(devices, page_size_of(request)).get_page(request.GET.get("page"))
+    now = clock.now()
+    rows = [(device, projected_service_end(device, now=now)) for device in page_obj.object_list]
+    can_transfer = request.user.can_operate
+    return render_page(
+        request,
+        "web/device_list.html",
+        {
+            "title": _("Devices"),
+            "filterset": filterset,
+            "filter_values": {field: request.GET.get(field, "") for field in DEVICE_FILTERS},
+            "device_models": DeviceModel.objects.order_by("code").values_list("code", flat=True),
+            "page_obj": page_obj,
+            "rows": rows,
+            "now": now,
+            "can_transfer": can_transfer,
+            "transfer_targets": transfer_targets(request) if can_transfer else [],
+        },
+        customer=customer,
+        nav="devices",
+        partial="web/partials/_device_table.html",
+    )
+
+
+@require_POST
+@console_view
+def device_transfer(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    back = safe_next(request, reverse("web:devices") + f"?customer={customer.number}")
+    numbers = sorted(set(request.POST.getlist("devices")))
+    to_number = request.POST.get("to", "")
+    if not numbers:
+        messages.error(request, _("Select the devices to transfer first."))
+        return redirect(back)
+    devices = list(device_list(request.user, customer, {}).filter(number__in=numbers))
+    if len(devices) != len(numbers):
+        raise Http404("Device not found.")
+    target = subtree_customers(request.user.customer).filter(number=to_number).first()
+    if target is None:
+        raise Http404("Customer not found.")
+    return run_action(
+        request,
+        lambda: devices_transfer(actor=request.user, devices=devices, to=target, now=clock.now()),
+        success=lambda result: (
+            ngettext(
+                "Moved %(count)d device to %(name)s.",
+                "Moved %(count)d devices to %(name)s.",
+                len(result.devices),
+            )
+            % {"count": len(result.devices), "name": target.name}
+        ),
+        next_url=back,
+    )

@@ -1,0 +1,246 @@
+"""Row and batch actions on licenses: lock, unlock, bind, unbind, sell, return.
+
+Each POST comes from a <dialog> that already asked "are you sure" (it sends `confirmed=1`).
+Without JavaScript the same button posts without it, and the view answers with a confirmation
+page saying what will happen; confirming there posts again with `confirmed=1`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from daypass.core import clock
+from daypass.core.errors import NotFound
+from daypass.customers.models import Customer
+from daypass.devices.selectors import device_get
+from daypass.licenses import services
+from daypass.licenses.models import License
+from daypass.licenses.selectors import license_get, license_list
+from daypass.web.selection import selected_customer
+from daypass.web.views.page import console_view, render_page, run_action, safe_next
+
+
+def _back(request: HttpRequest, customer: Customer) -> str:
+    return safe_next(request, reverse("web:licenses") + f"?customer={customer.number}")
+
+
+def _confirm_page(
+    request: HttpRequest, *, customer: Customer, title: str, question: str, **context
+) -> HttpResponse:
+    return render_page(
+        request,
+        "web/license_confirm.html",
+        {"title": title, "question": question, "next": _back(request, customer), **context},
+        customer=customer,
+        nav="licenses",
+    )
+
+
+def _single_action(request: HttpRequest, card: str, operation: str) -> HttpResponse:
+    license = license_get(request.user, card)
+    customer = license.customer
+    back = _back(request, customer)
+    questions = {
+        "lock": (
+            _("Lock license"),
+            _("Lock license %(card)s? A locked license cannot be sold, returned or bound.")
+            % {"card": card},
+        ),
+        "unlock": (_("Unlock license"), _("Unlock license %(card)s?") % {"card": card}),
+        "unbind": (
+            _("Unbind license"),
+            _(
+                "Unbind license %(card)s from device %(device)s? The device keeps the usage "
+                "time it has already paid for; the license stops being charged."
+            )
+            % {"card": card, "device": license.device.number if license.device else "-"},
+        ),
+    }
+    if request.POST.get("confirmed") != "1":
+        title, question = questions[operation]
+        return _confirm_page(
+            request, customer=customer, title=title, question=question, license=license
+        )
+    service = {
+        "lock": services.license_lock,
+        "unlock": services.license_unlock,
+        "unbind": services.license_unbind,
+    }[operation]
+    success = {
+        "lock": _("License %(card)s is locked."),
+        "unlock": _("License %(card)s is unlocked."),
+        "unbind": _("License %(card)s is unbound."),
+    }[operation] % {"card": card}
+    return run_action(
+        request,
+        lambda: service(actor=request.user, license=license, now=clock.now()),
+        success=success,
+        next_url=back,
+    )
+
+
+@require_POST
+@console_view
+def license_lock(request: HttpRequest, card: str) -> HttpResponse:
+    return _single_action(request, card, "lock")
+
+
+@require_POST
+@console_view
+def license_unlock(request: HttpRequest, card: str) -> HttpResponse:
+    # Unlocking takes nothing away, so it needs no confirmation.
+    request.POST = request.POST.copy()
+    request.POST["confirmed"] = "1"
+    return _single_action(request, card, "unlock")
+
+
+@require_POST
+@console_view
+def license_unbind(request: HttpRequest, card: str) -> HttpResponse:
+    return _single_action(request, card, "unbind")
+
+
+@require_POST
+@console_view
+def license_bind(request: HttpRequest, card: str) -> HttpResponse:
+    license = license_get(request.user, card)
+    customer = license.customer
+    back = _back(request, customer)
+    device_number = request.POST.get("device", "").strip()
+    if request.POST.get("confirmed") != "1" or not device_number:
+        return _confirm_page(
+            request,
+            customer=customer,
+            title=_("Bind license"),
+            question=_("Bind license %(card)s (%(code)s) to a device.")
+            % {"card": card, "code": license.type.code},
+            license=license,
+            ask_device=True,
+            device_number=device_number,
+            device_error=_("Enter a device number.")
+            if request.POST.get("confirmed") == "1"
+            else "",
+        )
+    try:
+        device = device_get(request.user, device_number)
+    except NotFound:
+        return _error_back(
+            request, back, _("Device %(number)s not found.") % {"number": device_number}
+        )
+    return run_action(
+        request,
+        lambda: services.license_bind(
+            actor=request.user, license=license, device=device, now=clock.now()
+        ),
+        success=_("License %(card)s is bound to device %(device)s.")
+        % {"card": card, "device": device.number},
+        next_url=back,
+    )
+
+
+def _error_back(request: HttpRequest, back: str, message: str) -> HttpResponse:
+    messages.error(request, message)
+    return redirect(back)
+
+
+def _selected_licenses(request: HttpRequest, customer: Customer) -> list[License]:
+    """The checked cards, each visible to the account; a card it cannot see is a 404."""
+    cards = sorted(set(request.POST.getlist("cards")))
+    if not cards:
+        return []
+    found = list(
+        license_list(request.user, customer, {}).filter(card__in=cards).select_related("customer")
+    )
+    if len(found) != len(cards):
+        raise Http404("License not found.")
+    return found
+
+
+@require_POST
+@console_view
+def licenses_sell(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    back = _back(request, customer)
+    licenses = _selected_licenses(request, customer)
+    children = list(Customer.objects.filter(parent=customer).order_by("name"))
+    if not licenses:
+        return _error_back(request, back, _("Select the licenses to sell first."))
+    to_number = request.POST.get("to", "")
+    if request.POST.get("confirmed") != "1" or not to_number:
+        return _confirm_page(
+            request,
+            customer=customer,
+            title=_("Sell licenses"),
+            question=ngettext(
+                "Sell %(count)d license to the chosen child customer?",
+                "Sell %(count)d licenses to the chosen child customer?",
+                len(licenses),
+            )
+            % {"count": len(licenses)},
+            cards=[lic.card for lic in licenses],
+            children=children,
+            ask_child=True,
+        )
+    target = next((child for child in children if child.number == to_number), None)
+    if target is None:
+        return _error_back(request, back, _("Choose a child customer to sell to."))
+
+    def sell():
+        return services.licenses_sell(
+            actor=request.user, licenses=licenses, to=target, now=clock.now()
+        )
+
+    return run_action(
+        request,
+        sell,
+        success=lambda result: (
+            ngettext(
+                "Sold %(count)d license to %(name)s.",
+                "Sold %(count)d licenses to %(name)s.",
+                len(result.licenses),
+            )
+            % {"count": len(result.licenses), "name": target.name}
+        ),
+        next_url=back,
+    )
+
+
+@require_POST
+@console_view
+def licenses_return(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    back = _back(request, customer)
+    licenses = _selected_licenses(request, customer)
+    if not licenses:
+        return _error_back(request, back, _("Select the licenses to return first."))
+    parent = customer.parent
+    if request.POST.get("confirmed") != "1":
+        return _confirm_page(
+            request,
+            customer=customer,
+            title=_("Return licenses"),
+            question=ngettext(
+                "Return %(count)d license to %(parent)s?",
+                "Return %(count)d licenses to %(parent)s?",
+                len(licenses),
+            )
+            % {"count": len(licenses), "parent": parent.name if parent else "-"},
+            cards=[lic.card for lic in licenses],
+        )
+    return run_action(
+        request,
+        lambda: services.licenses_return(actor=request.user, licenses=licenses, now=clock.now()),
+        success=lambda result: (
+            ngettext(
+                "Returned %(count)d license.", "Returned %(count)d licenses.", len(result.licenses)
+            )
+            % {"count": len(result.licenses)}
+        ),
+        next_url=back,
+    )

@@ -1,0 +1,156 @@
+"""License details: filters updating the table in place, pagination, actions, Batch Select."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from daypass.core.errors import DaypassError
+from daypass.customers.models import Customer
+from daypass.licenses.filters import LicenseFilterSet
+from daypass.licenses.models import LicenseStatus, LicenseType
+from daypass.licenses.permissions import can_operate_license, require_owner_operation
+from daypass.licenses.selectors import license_list
+from daypass.licenses.services import licenses_batch_select
+from daypass.web.error_messages import error_text
+from daypass.web.selection import selected_customer
+from daypass.web.status_labels import STATUS_LABELS
+from daypass.web.views.page import console_view, render_page, valid_filters
+
+PAGE_SIZES = (20, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+# Batch Select renders every chosen row checked on one page; beyond this, use the API.
+BATCH_SELECT_MAX = 1000
+FILTER_FIELDS = (
+    "card",
+    "type",
+    "status",
+    "days_min",
+    "days_max",
+    "activated_from",
+    "activated_to",
+    "device",
+    "locked",
+)
+
+
+def page_size_of(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def superior_notice(request: HttpRequest, customer: Customer) -> str:
+    """Why a superior looking at a sub-customer's licenses is offered no actions, if it is not."""
+    actor = request.user
+    if customer.pk == actor.customer_id:
+        return ""
+    if not customer.allow_superior_manage_licenses:
+        return _("This customer has not allowed superior management of its licenses.")
+    if not actor.is_admin:
+        return _("Only an administrator may manage the licenses of a sub-customer.")
+    return ""
+
+
+def may(actor, customer: Customer, operation: str) -> bool:
+    try:
+        require_owner_operation(actor, customer, operation)
+    except DaypassError:
+        return False
+    return True
+
+
+def row_actions(actor, license) -> dict[str, bool]:
+    """The actions a row offers: allowed for the account and possible in the license's state."""
+    status = license.status
+    bound = license.device_id is not None
+    return {
+        "lock": not license.locked
+        and status == LicenseStatus.UNUSED
+        and can_operate_license(actor, license, "lock"),
+        "unlock": license.locked and can_operate_license(actor, license, "unlock"),
+        "bind": not bound
+        and not license.locked
+        and status != LicenseStatus.EXPIRED
+        and can_operate_license(actor, license, "bind"),
+        "unbind": bound and can_operate_license(actor, license, "unbind"),
+    }
+
+
+@console_view
+def license_details(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    customer = selected_customer(request)
+    filters, filterset = valid_filters(request, LicenseFilterSet, FILTER_FIELDS)
+    licenses = license_list(actor, customer, filters)
+    can_sell = may(actor, customer, "sell")
+    can_return = customer.parent_id is not None and may(actor, customer, "return")
+
+    batch_notice = ""
+    selected_cards: set[str] = set()
+    batch_error = ""
+    batch_quantity = request.GET.get("batch_quantity", "").strip()
+    page_obj = None
+    if request.GET.get("batch") and (can_sell or can_return):
+        try:
+            quantity = int(batch_quantity)
+            if not 1 <= quantity <= BATCH_SELECT_MAX:
+                raise ValueError
+        except ValueError:
+            batch_error = _("Enter a whole number from 1 to %(max)d.") % {"max": BATCH_SELECT_MAX}
+        else:
+            try:
+                chosen = licenses_batch_select(
+                    actor=actor,
+                    customer=customer,
+                    quantity=quantity,
+                    purpose="sell" if can_sell else "return",
+                    queryset=licenses,
+                )
+            except DaypassError as error:
+                batch_error = error_text(error)
+            else:
+                selected_cards = {lic.card for lic in chosen}
+                licenses = licenses.filter(card__in=selected_cards)
+                batch_notice = ngettext(
+                    "%(count)d license selected, oldest card number first.",
+                    "%(count)d licenses selected, oldest card number first.",
+                    len(chosen),
+                ) % {"count": len(chosen)}
+                page_obj = Paginator(licenses, BATCH_SELECT_MAX).get_page(1)
+    if page_obj is None:
+        page_obj = Paginator(licenses, page_size_of(request)).get_page(request.GET.get("page"))
+    rows = [(lic, row_actions(actor, lic)) for lic in page_obj.object_list]
+    return render_page(
+        request,
+        "web/license_list.html",
+        {
+            "title": _("License details"),
+            "filterset": filterset,
+            "filter_values": {field: request.GET.get(field, "") for field in FILTER_FIELDS},
+            "status_choices": list(STATUS_LABELS.items()),
+            "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
+            "page_obj": page_obj,
+            "rows": rows,
+            "page_size": page_size_of(request),
+            "page_sizes": PAGE_SIZES,
+            "can_sell": can_sell,
+            "can_return": can_return,
+            "any_selection": can_sell or can_return,
+            "children": Customer.objects.filter(parent=customer).order_by("name")
+            if can_sell
+            else [],
+            "superior_notice": superior_notice(request, customer),
+            "batch_notice": batch_notice,
+            "batch_error": batch_error,
+            "batch_quantity": batch_quantity,
+            "selected_cards": selected_cards,
+        },
+        customer=customer,
+        nav="licenses",
+        partial="web/partials/_license_table.html",
+    )

@@ -1,0 +1,84 @@
+"""License Management: running-low numbers, two pies and the summary by license code (SPEC 6)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from daypass.licenses.models import LicenseStatus
+from daypass.licenses.selectors import license_stats, license_summary
+from daypass.web.charts import PieItem, pie_chart
+from daypass.web.selection import selected_customer
+from daypass.web.status_labels import STATUS_COLORS, status_label
+from daypass.web.views.page import console_view, render_page
+
+STATUS_ORDER = [status.value for status in LicenseStatus]
+
+
+def details_url(customer_number: str, **filters: str | int) -> str:
+    """A link to the license details list for `customer_number`, filtered by `filters`."""
+    query = {"customer": customer_number, **{k: v for k, v in filters.items() if v != ""}}
+    return reverse("web:licenses") + "?" + urlencode(query)
+
+
+@console_view
+def license_overview(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    type_code = request.GET.get("type", "").strip()
+    stats = license_stats(request.user, customer)
+    summary = license_summary(request.user, customer, type_code=type_code or None)
+    number = customer.number
+
+    by_type = stats["by_type"]
+    type_pie = pie_chart(
+        [
+            PieItem(key=code, label=code, count=count, url=details_url(number, type=code))
+            for code, count in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))
+        ]
+    )
+    by_status = stats["by_status"]
+    status_pie = pie_chart(
+        [
+            PieItem(
+                key=status,
+                label=status_label(status),
+                count=by_status.get(status, 0),
+                url=details_url(number, status=status),
+                color=STATUS_COLORS[status],
+            )
+            for status in STATUS_ORDER
+        ]
+    )
+    rows = []
+    for item in summary:
+        code = item["type"]
+        rows.append(
+            {
+                **item,
+                "counts": [
+                    (item[status], details_url(number, type=code, status=status))
+                    for status in STATUS_ORDER
+                ],
+                "total_url": details_url(number, type=code),
+            }
+        )
+    return render_page(
+        request,
+        "web/license_overview.html",
+        {
+            "stats": stats,
+            "below_30_url": details_url(number, days_min=1, days_max=29),
+            "below_7_url": details_url(number, days_min=1, days_max=6),
+            "type_pie": type_pie,
+            "status_pie": status_pie,
+            "summary_rows": rows,
+            "type_code": type_code,
+            "status_headers": [status_label(s) for s in STATUS_ORDER],
+            "title": _("License Management"),
+        },
+        customer=customer,
+        nav="overview",
+    )

@@ -1,0 +1,112 @@
+"""What every page of the console shares: login, the selected customer, errors as messages.
+
+Views stay thin: parse input, call a selector or a service, render. A `DaypassError` from a
+service becomes a message on the page (never a stack trace); `NotFound` becomes a 404, the same
+for what does not exist and what lies outside the account's subtree.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from daypass.core.errors import DaypassError, NotFound
+from daypass.customers.models import Customer
+from daypass.web.error_messages import error_text
+from daypass.web.selection import selector_customers
+
+# An htmx request for a list gets only this block of the page: the table partial.
+PARTIAL_KEY = "partial_template"
+
+
+def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; `NotFound` from any selector or service is a plain 404."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from None
+
+    return wrapper
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    customer: Customer,
+    nav: str,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page, or only `partial` when htmx asks for the table alone."""
+    context = {**context, "customer": customer, "nav": nav}
+    if partial and getattr(request, "htmx", False) and not request.htmx.boosted:
+        return render(request, partial, context, status=status)
+    own = request.user.customer
+    options = selector_customers(request)
+    for option in options:
+        option.relative_depth = option.depth - own.depth
+        option.indent = 0.5 + 1.1 * option.relative_depth
+    context["selector_customers"] = options
+    return render(request, template, context, status=status)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go after a POST: the page it came from, if that page is ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def run_action(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    next_url: str,
+) -> HttpResponse:
+    """Call a service; show its error or `success` as a message; go back to `next_url`."""
+    try:
+        result = action()
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except DaypassError as error:
+        messages.error(request, error_text(error))
+        return HttpResponseRedirect(next_url)
+    messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(next_url)
+
+
+def valid_filters(
+    request: HttpRequest, filterset_class: type, fields: tuple[str, ...]
+) -> tuple[QueryDict, Any]:
+    """The list's filter values that are valid, and the bound FilterSet with errors for the rest.
+
+    The page shows an invalid value's error next to its field and filters by the others, where
+    the API would answer 422.
+    """
+    data = QueryDict(mutable=True)
+    for field in fields:
+        value = request.GET.get(field, "").strip()
+        if value:
+            data[field] = value
+    filterset = filterset_class(data=data)
+    if not filterset.is_valid():
+        for field in filterset.errors:
+            data.pop(field, None)
+    return data, filterset

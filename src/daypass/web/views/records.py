@@ -1,0 +1,148 @@
+"""Sales records and deduction records (SPEC 7), each with its filters and a streamed CSV export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+
+from daypass.billing.filters import DeductionFilterSet
+from daypass.billing.selectors import deduction_list
+from daypass.customers.models import Customer
+from daypass.licenses.filters import TransferFilterSet
+from daypass.licenses.models import LicenseType
+from daypass.licenses.selectors import transfer_list
+from daypass.web.selection import selected_customer
+from daypass.web.status_labels import METHOD_LABELS, RESULT_LABELS
+from daypass.web.views.licenses import page_size_of
+from daypass.web.views.page import console_view, render_page, valid_filters
+
+TRANSFER_FILTERS = ("date_from", "date_to", "type", "card", "method")
+DEDUCTION_FILTERS = ("date_from", "date_to", "card", "device", "result")
+CSV_CHUNK = 2000
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        # A BOM so spreadsheet programs open the UTF-8 file (customer names in Chinese) right.
+        yield "\ufeff" + writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _customer_number(customer: Customer | None) -> str:
+    return customer.number if customer else ""
+
+
+@console_view
+def transfer_records(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    filters, filterset = valid_filters(request, TransferFilterSet, TRANSFER_FILTERS)
+    transfers = transfer_list(request.user, customer, filters)
+    if request.GET.get("format") == "csv":
+        rows = (
+            [
+                _iso(t.at),
+                t.license.card,
+                t.type.code,
+                _customer_number(t.from_customer),
+                _customer_number(t.to_customer),
+                t.method,
+                str(t.batch),
+                t.account_username,
+            ]
+            for t in transfers.iterator(chunk_size=CSV_CHUNK)
+        )
+        header = ["at", "card", "type", "from", "to", "method", "batch", "account"]
+        return csv_response(f"sales-records-{customer.number}.csv", header, rows)
+    page_obj = Paginator(transfers, page_size_of(request)).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "web/transfer_list.html",
+        {
+            "title": _("Sales records"),
+            "filterset": filterset,
+            "filter_values": {field: request.GET.get(field, "") for field in TRANSFER_FILTERS},
+            "method_choices": list(METHOD_LABELS.items()),
+            "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
+            "page_obj": page_obj,
+        },
+        customer=customer,
+        nav="transfers",
+        partial="web/partials/_transfer_table.html",
+    )
+
+
+@console_view
+def deduction_records(request: HttpRequest) -> HttpResponse:
+    customer = selected_customer(request)
+    filters, filterset = valid_filters(request, DeductionFilterSet, DEDUCTION_FILTERS)
+    deductions = deduction_list(request.user, customer, filters)
+    if request.GET.get("format") == "csv":
+        rows = (
+            [
+                d.pk,
+                _iso(d.at),
+                d.device.number,
+                d.license.card if d.license else "",
+                d.customer.number,
+                d.days,
+                "" if d.available_days_after is None else d.available_days_after,
+                _iso(d.window_start),
+                _iso(d.window_end),
+                d.trigger,
+                d.result,
+                d.reason,
+            ]
+            for d in deductions.iterator(chunk_size=CSV_CHUNK)
+        )
+        header = [
+            "id",
+            "at",
+            "device",
+            "card",
+            "customer",
+            "days",
+            "available_days_after",
+            "window_start",
+            "window_end",
+            "trigger",
+            "result",
+            "reason",
+        ]
+        return csv_response(f"deduction-records-{customer.number}.csv", header, rows)
+    page_obj = Paginator(deductions, page_size_of(request)).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "web/deduction_list.html",
+        {
+            "title": _("Deduction records"),
+            "filterset": filterset,
+            "filter_values": {field: request.GET.get(field, "") for field in DEDUCTION_FILTERS},
+            "result_choices": list(RESULT_LABELS.items()),
+            "page_obj": page_obj,
+        },
+        customer=customer,
+        nav="deductions",
+        partial="web/partials/_deduction_table.html",
+    )
