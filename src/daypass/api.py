@@ -181,7 +181,10 @@ def api_urlpatterns() -> list:
     """The API's URL patterns for daypass.urls: Ninja's routes, then a JSON 404 for the rest."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        if hasattr(pattern, "callback"):
+        if getattr(pattern, "name", None) == "api-root":
+            # Ninja's root view raises Http404 for Django to render as HTML.
+            pattern.callback = api_not_found
+        elif hasattr(pattern, "callback"):
             pattern.callback = _enveloped_405(pattern.callback)
     return [
         path("api/v1/", (patterns, app_name, namespace)),

@@ -1,0 +1,204 @@
+"""Tokens and the role rules of the API (SPEC sections 5 and 9)."""
+
+from datetime import timedelta
+
+import pytest
+
+from daypass.core.throttle import LOGIN_FAILURE_LIMIT
+from daypass.customers.models import ApiToken
+from daypass.customers.tokens import token_authenticate, token_create, token_hash, token_revoke
+from tests.api.conftest import ApiClient, error_of
+from tests.factories import NOW, PASSWORD, make_account
+
+
+def test_login_returns_a_token_that_works(api_as, tree):
+    response = api_as(None).post(
+        "/tokens", {"username": tree.dealer_admin.username, "password": PASSWORD}
+    )
+    assert response.status_code == 201
+    token = response.json()["token"]
+    assert set(response.json()) == {"token"}
+    me = ApiClient(token).get("/me")
+    assert me.status_code == 200
+    assert me.json()["username"] == tree.dealer_admin.username
+
+
+def test_token_is_stored_only_as_its_sha256(api_as, tree):
+    token = (
+        api_as(None)
+        .post("/tokens", {"username": tree.dealer_admin.username, "password": PASSWORD})
+        .json()["token"]
+    )
+    stored = ApiToken.objects.get(account=tree.dealer_admin)
+    assert stored.key_hash == token_hash(token)
+    assert token not in {stored.key_hash, stored.prefix}
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "nobody", "password": PASSWORD},
+        {"username": "USERNAME", "password": "wrong-password"},
+    ],
+)
+def test_bad_credentials_are_401(api_as, tree, credentials):
+    if credentials["username"] == "USERNAME":
+        credentials["username"] = tree.dealer_admin.username
+    response = api_as(None).post("/tokens", credentials)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+def test_failed_logins_are_throttled_per_username(api_as, tree):
+    client = api_as(None)
+    username = tree.dealer_admin.username
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        response = client.client.post(
+            "/api/v1/tokens",
+            {"username": username, "password": "wrong"},
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert response.status_code == 401
+    # Even the right password is refused while throttled, from another address too.
+    response = client.client.post(
+        "/api/v1/tokens",
+        {"username": username, "password": PASSWORD},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert response.status_code == 429
+    assert error_of(response)["code"] == "throttled"
+    # Another username is not affected.
+    other = client.client.post(
+        "/api/v1/tokens",
+        {"username": tree.fleet_admin.username, "password": PASSWORD},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert other.status_code == 201
+
+
+def test_failed_logins_are_throttled_per_address(api_as, tree):
+    client = api_as(None)
+    for i in range(LOGIN_FAILURE_LIMIT):
+        client.client.post(
+            "/api/v1/tokens",
+            {"username": f"guess{i}", "password": "wrong"},
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.9",
+        )
+    response = client.client.post(
+        "/api/v1/tokens",
+        {"username": tree.dealer_admin.username, "password": PASSWORD},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert response.status_code == 429
+    assert error_of(response)["code"] == "throttled"
+
+
+@pytest.mark.parametrize(
+    "header", [None, "Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "Token abc"]
+)
+def test_missing_or_invalid_token_is_401(tree, header):
+    client = ApiClient()
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/licenses", headers=headers)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+def test_revoked_token_is_401(tree):
+    token, secret = token_create(account=tree.dealer_admin, name="t", now=NOW)
+    token_revoke(actor=tree.dealer_admin, token=token, now=NOW)
+    response = ApiClient(secret).get("/me")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+def test_token_of_a_deactivated_account_is_401(tree):
+    secret = token_create(account=tree.dealer_admin, name="t", now=NOW)[1]
+    tree.dealer_admin.is_active = False
+    tree.dealer_admin.save()
+    assert ApiClient(secret).get("/me").status_code == 401
+
+
+def test_revoking_another_customers_token_is_not_found(tree):
+    token, _secret = token_create(account=tree.sibling_admin, name="t", now=NOW)
+    from daypass.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        token_revoke(actor=tree.dealer_admin, token=token, now=NOW)
+
+
+def test_superior_admin_may_revoke_a_sub_customers_token(tree):
+    token, _secret = token_create(account=tree.fleet_admin, name="t", now=NOW)
+    revoked = token_revoke(actor=tree.distributor_admin, token=token, now=NOW)
+    assert revoked.revoked_at == NOW
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(tree, django_assert_num_queries):
+    token, secret = token_create(account=tree.dealer_admin, name="t", now=NOW)
+    with django_assert_num_queries(2):  # lookup + first UPDATE
+        assert token_authenticate(secret=secret, now=NOW) == tree.dealer_admin
+    with django_assert_num_queries(1):  # lookup only
+        token_authenticate(secret=secret, now=NOW + timedelta(seconds=59))
+    with django_assert_num_queries(2):
+        token_authenticate(secret=secret, now=NOW + timedelta(seconds=61))
+    token.refresh_from_db()
+    assert token.last_used_at == NOW + timedelta(seconds=61)
+
+
+@pytest.fixture
+def gateway(tree):
+    return make_account(tree.platform, "gateway")
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [("get", "/me"), ("get", "/licenses"), ("get", "/devices"), ("post", "/licenses/issue")],
+)
+def test_gateway_token_may_call_only_the_gate(api_as, gateway, method, path):
+    client = api_as(gateway)
+    response = client.get(path) if method == "get" else client.post(path, {})
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+def test_gateway_token_may_call_the_gate(api_as, gateway):
+    response = api_as(gateway).post("/gate/reports", {"reports": [{"device": "X"}]})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["reason"] == "unknown_device"
+
+
+def test_platform_admin_may_call_the_gate(api_as, tree):
+    response = api_as(tree.platform_admin).post("/gate/reports", {"reports": [{"device": "X"}]})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["dealer_admin", "dealer_operator", "distributor_viewer"])
+def test_customer_accounts_may_not_call_the_gate(api_as, tree, role):
+    response = api_as(getattr(tree, role)).post("/gate/reports", {"reports": [{"device": "X"}]})
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+def test_viewer_may_read(api_as, tree):
+    assert api_as(tree.dealer_viewer).get("/licenses").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("post", "/licenses/X/lock", {}),
+        ("post", "/licenses/sell", {"to": "C000001", "cards": ["X"]}),
+        ("post", "/devices/transfer", {"devices": ["X"], "to": "C000001"}),
+        ("patch", "/customers/C000001/settings", {"allow_superior_manage_licenses": True}),
+        ("post", "/customers", {"name": "n", "admin_username": "u", "admin_password": "p"}),
+    ],
+)
+def test_viewer_writes_are_403(api_as, tree, method, path, body):
+    response = getattr(api_as(tree.dealer_viewer), method)(path, body)
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
