@@ -1,0 +1,214 @@
+import pytest
+
+from daypass.core.errors import DaypassError, Forbidden, NotFound, ValidationFailed
+from daypass.core.models import AuditEvent
+from daypass.customers.models import Account, Customer
+from daypass.customers.services import (
+    account_create,
+    customer_create,
+    customer_create_with_admin,
+    customer_set_superior_management,
+)
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_customer_create_under_the_admins_own_customer(tree, now):
+    customer = customer_create(actor=tree.dealer_admin, parent=tree.dealer, name="Fleet B", now=now)
+
+    assert (customer.parent, customer.depth) == (tree.dealer, 3)
+    assert customer.path.startswith(tree.dealer.path)
+    assert customer.number.startswith("C")
+    assert customer.allow_superior_manage_licenses is False
+    event = AuditEvent.objects.get(action="customer.create", target=customer.number)
+    assert event.actor == tree.dealer_admin
+
+
+@pytest.mark.django_db
+def test_an_admin_may_create_a_customer_under_a_sub_customer(tree, now):
+    customer = customer_create(
+        actor=tree.distributor_admin, parent=tree.fleet, name="Sub fleet", now=now
+    )
+
+    assert customer.parent == tree.fleet
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actor", "parent", "code"),
+    [
+        ("dealer_operator", "dealer", "forbidden"),
+        ("dealer_viewer", "dealer", "forbidden"),
+        ("dealer_admin", "distributor", "not_found"),
+        ("dealer_admin", "sibling", "not_found"),
+    ],
+)
+def test_customer_create_needs_an_admin_of_the_parent_or_a_superior(tree, now, actor, parent, code):
+    count = Customer.objects.count()
+
+    with pytest.raises(DaypassError) as error:
+        customer_create(actor=getattr(tree, actor), parent=getattr(tree, parent), name="X", now=now)
+
+    assert error.value.code == code
+    assert Customer.objects.count() == count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_customer_names_are_1_to_200_characters(tree, now, name):
+    with pytest.raises(ValidationFailed) as error:
+        customer_create(actor=tree.dealer_admin, parent=tree.dealer, name=name, now=now)
+
+    assert error.value.field == "name"
+
+
+@pytest.mark.django_db
+def test_customer_create_with_admin_makes_both(tree, now):
+    customer = customer_create_with_admin(
+        actor=tree.dealer_admin,
+        parent=tree.dealer,
+        name="Fleet C",
+        admin_username="fleetc",
+        admin_password="a-long-password",
+        now=now,
+    )
+
+    account = Account.objects.get(username="fleetc")
+    assert (account.customer, account.role) == (customer, "admin")
+    assert account.check_password("a-long-password")
+
+
+@pytest.mark.django_db
+def test_customer_create_with_admin_makes_neither_when_the_username_is_taken(tree, now):
+    count = Customer.objects.count()
+
+    with pytest.raises(ValidationFailed) as error:
+        customer_create_with_admin(
+            actor=tree.dealer_admin,
+            parent=tree.dealer,
+            name="Fleet D",
+            admin_username=tree.fleet_admin.username,
+            admin_password="a-long-password",
+            now=now,
+        )
+
+    assert error.value.field == "username"
+    assert Customer.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_switch_is_changed_by_the_customers_own_admin(tree, now):
+    customer = customer_set_superior_management(
+        actor=tree.dealer_admin, customer=tree.dealer, allowed=True, now=now
+    )
+
+    assert customer.allow_superior_manage_licenses is True
+    assert Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses is True
+    event = AuditEvent.objects.get(action="customer.superior_management")
+    assert event.details == {"allowed": True, "previous": False}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actor", "code"),
+    [
+        ("dealer_operator", "forbidden"),
+        ("dealer_viewer", "forbidden"),
+        ("distributor_admin", "forbidden"),
+        ("platform_admin", "forbidden"),
+        ("fleet_admin", "not_found"),
+        ("sibling_admin", "not_found"),
+    ],
+)
+def test_no_one_else_changes_the_switch(tree, now, actor, code):
+    with pytest.raises(DaypassError) as error:
+        customer_set_superior_management(
+            actor=getattr(tree, actor), customer=tree.dealer, allowed=True, now=now
+        )
+
+    assert error.value.code == code
+    assert Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
+def test_account_create_by_an_admin(tree, now, role):
+    account = account_create(
+        actor=tree.distributor_admin,
+        customer=tree.dealer,
+        username=f"new-{role}",
+        password="a-long-password",
+        role=role,
+        now=now,
+    )
+
+    assert (account.customer, account.role) == (tree.dealer, role)
+    assert AuditEvent.objects.filter(action="account.create", target=f"new-{role}").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actor", "customer", "error"),
+    [
+        ("dealer_operator", "dealer", Forbidden),
+        ("dealer_admin", "distributor", NotFound),
+        ("dealer_admin", "sibling", NotFound),
+    ],
+)
+def test_account_create_needs_an_admin_of_the_customer_or_a_superior(
+    tree, now, actor, customer, error
+):
+    with pytest.raises(error):
+        account_create(
+            actor=getattr(tree, actor),
+            customer=getattr(tree, customer),
+            username="someone",
+            password="a-long-password",
+            role="viewer",
+            now=now,
+        )
+
+    assert not Account.objects.filter(username="someone").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"role": "owner"}, "role"),
+        ({"role": "gateway"}, "role"),
+        ({"password": "short"}, "password"),
+        ({"password": ""}, "password"),
+        ({"username": ""}, "username"),
+    ],
+)
+def test_account_create_rejects_bad_values(tree, now, overrides, field):
+    values = {"username": "someone", "password": "a-long-password", "role": "viewer"} | overrides
+
+    with pytest.raises(ValidationFailed) as error:
+        account_create(actor=tree.dealer_admin, customer=tree.dealer, now=now, **values)
+
+    assert error.value.field == field
+
+
+@pytest.mark.django_db
+def test_gateway_accounts_belong_to_the_platform(tree, now):
+    gateway = account_create(
+        actor=tree.platform_admin,
+        customer=tree.platform,
+        username="gw",
+        password="a-long-password",
+        role="gateway",
+        now=now,
+    )
+
+    assert gateway.role == "gateway"
+
+
+@pytest.mark.django_db
+def test_init_style_creation_without_an_actor_still_works(db, now):
+    platform = customer_create(actor=None, parent=None, name="Platform", now=now)
+    admin = factories.make_account(platform, "admin")
+
+    assert platform.is_platform
+    assert admin.is_platform_admin
