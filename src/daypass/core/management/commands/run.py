@@ -145,6 +145,8 @@ class DaypassServer:
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "daypass",
+            # gunicorn's control socket has one fixed path per user: two servers would collide.
+            "control_socket_disable": True,
         }
         if with_scheduler:
             self.options["post_worker_init"] = start_billing_scheduler

@@ -1,0 +1,143 @@
+"""`daypass run` migrates, sets up an empty database once, and serves UI, API and static files."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.core.conftest import embedded_env, free_port
+
+STARTUP_SECONDS = 90
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def wait_until_serving(process: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"daypass run exited with {process.returncode}")
+        try:
+            fetch(url)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"daypass run did not serve {url} within {STARTUP_SECONDS}s")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    return output
+
+
+@pytest.fixture
+def start_run(data_dir):
+    processes = []
+
+    def start(*args: str) -> tuple[subprocess.Popen, str]:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daypass.cli", "run", "--port", str(port), *args],
+            env=embedded_env(data_dir, DAYPASS_SWEEP_INTERVAL_SECONDS="3600"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(process, base + "/login/")
+        return process, base
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_run_sets_up_an_empty_database_and_serves_the_login_page(start_run):
+    process, base = start_run("--no-demo")
+
+    status, page = fetch(base + "/login/")
+    output = stop(process)
+
+    assert status == 200
+    assert "<form" in page
+    assert "Empty database: created the platform and 'admin'" in output
+    assert "Log in as username 'admin', password 'daypass-demo'" in output
+    assert f"daypass is serving on {base}/" in output
+    assert process.returncode == 0
+
+
+def test_run_serves_static_files(start_run):
+    process, base = start_run("--no-demo")
+    _, page = fetch(base + "/login/")
+    static_paths = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+
+    answers = [fetch(base + path)[0] for path in static_paths]
+    stop(process)
+
+    assert static_paths, "the login page links no static file"
+    assert answers == [200] * len(static_paths)
+
+
+def test_run_starts_the_billing_scheduler_in_the_worker(start_run):
+    process, _ = start_run("--no-demo")
+
+    output = stop(process)
+
+    assert "Billing scheduler started" in output
+
+
+def test_run_without_scheduler(start_run):
+    process, _ = start_run("--no-demo", "--no-scheduler")
+
+    output = stop(process)
+
+    assert "Billing scheduler started" not in output
+
+
+def test_a_second_run_keeps_the_data(start_run):
+    first, _ = start_run("--no-demo")
+    stop(first)
+
+    second, base = start_run("--no-demo")
+    output = stop(second)
+
+    assert "Empty database" not in output
+    assert "Log in as username 'admin'" in output
+
+
+def test_api_is_served(start_run):
+    process, base = start_run("--no-demo")
+
+    try:
+        fetch(base + "/api/v1/openapi.json")
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    stop(process)
+
+    assert status == 200
+
+
+def test_run_refuses_a_port_out_of_range(data_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "daypass.cli", "run", "--port", "70000"],
+        env=embedded_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "--port" in result.stderr
