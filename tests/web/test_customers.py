@@ -1,0 +1,164 @@
+from django.urls import reverse
+
+from daypass.customers.models import Account, ApiToken, Customer
+from daypass.customers.tokens import token_authenticate
+from tests import factories
+
+
+def test_admin_creates_a_sub_customer_with_its_admin(tree, login):
+    client = login(tree.dealer_admin)
+
+    response = client.post(
+        reverse("web:customers"),
+        {
+            "form": "customer",
+            "customer-name": "Harbor Taxi",
+            "customer-admin_username": "harbor-admin",
+            "customer-admin_password": "a-long-password",
+        },
+        follow=True,
+    )
+
+    child = Customer.objects.get(name="Harbor Taxi")
+    assert child.parent == tree.dealer
+    assert Account.objects.get(username="harbor-admin").customer == child
+    assert "Harbor Taxi" in response.content.decode()
+
+
+def test_sub_customer_form_errors_appear_next_to_the_fields(tree, login):
+    client = login(tree.dealer_admin)
+
+    response = client.post(
+        reverse("web:customers"),
+        {
+            "form": "customer",
+            "customer-name": "",
+            "customer-admin_username": tree.fleet_admin.username,
+            "customer-admin_password": "short",
+        },
+    )
+
+    form = response.context["customer_form"]
+    assert set(form.errors) == {"name", "admin_username", "admin_password"}
+    assert "This username is taken." in response.content.decode()
+    assert not Customer.objects.filter(parent=tree.dealer).exclude(pk=tree.fleet.pk).exists()
+
+
+def test_admin_creates_an_account_for_a_sub_customer(tree, login):
+    client = login(tree.distributor_admin)
+
+    client.post(
+        reverse("web:customers") + f"?customer={tree.fleet.number}",
+        {
+            "form": "account",
+            "account-username": "fleet-ops",
+            "account-password": "a-long-password",
+            "account-role": "operator",
+        },
+    )
+
+    account = Account.objects.get(username="fleet-ops")
+    assert account.customer == tree.fleet and account.role == "operator"
+
+
+def test_an_operator_cannot_create_accounts(tree, login):
+    client = login(tree.dealer_operator)
+
+    page = client.get(reverse("web:customers"))
+    client.post(
+        reverse("web:customers"),
+        {
+            "form": "account",
+            "account-username": "sneaky",
+            "account-password": "a-long-password",
+            "account-role": "admin",
+        },
+    )
+
+    assert "New account for" not in page.content.decode()
+    assert not Account.objects.filter(username="sneaky").exists()
+
+
+def test_sub_customers_list_shows_the_subtree(tree, login):
+    client = login(tree.distributor_admin)
+
+    response = client.get(reverse("web:customers"))
+
+    assert [c.name for c in response.context["sub_customers"]] == ["Dealer", "Fleet"]
+
+
+def test_own_admin_switches_superior_management(tree, login):
+    client = login(tree.dealer_admin)
+
+    client.post(reverse("web:settings"), {"allow_superior_manage_licenses": "on"})
+    assert Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses
+
+    client.post(reverse("web:settings"), {})
+    assert not Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses
+
+
+def test_a_superior_sees_the_setting_but_cannot_switch_it(tree, login):
+    client = login(tree.distributor_admin)
+    url = reverse("web:settings") + f"?customer={tree.dealer.number}"
+
+    page = client.get(url)
+    client.post(url, {"allow_superior_manage_licenses": "on"})
+
+    assert not page.context["own_admin"]
+    assert "Only this customer's own administrator can change this setting." in (
+        page.content.decode().replace("&#x27;", "'")
+    )
+    assert not Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses
+
+
+def test_an_operator_cannot_switch_the_setting(tree, login):
+    client = login(tree.dealer_operator)
+
+    client.post(reverse("web:settings"), {"allow_superior_manage_licenses": "on"})
+
+    assert not Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses
+
+
+def test_token_created_shows_the_secret_once_then_lists_it(tree, login):
+    client = login(tree.dealer_operator)
+
+    created = client.post(reverse("web:tokens"), {"name": "gateway eu-1"})
+    secret = created.context["new_secret"]
+    listed = client.get(reverse("web:tokens"))
+
+    assert token_authenticate(secret=secret, now=factories.NOW) == tree.dealer_operator
+    assert secret in created.content.decode()
+    assert secret not in listed.content.decode()
+    assert "gateway eu-1" in listed.content.decode()
+
+
+def test_token_name_is_required(tree, login):
+    client = login(tree.dealer_operator)
+
+    response = client.post(reverse("web:tokens"), {"name": ""})
+
+    assert "name" in response.context["form"].errors
+    assert not ApiToken.objects.exists()
+
+
+def test_revoke_a_token(tree, login):
+    client = login(tree.dealer_operator)
+    secret = client.post(reverse("web:tokens"), {"name": "t"}).context["new_secret"]
+    token = ApiToken.objects.get()
+
+    client.post(reverse("web:token_revoke", args=[token.pk]))
+
+    assert ApiToken.objects.get().revoked_at is not None
+    assert token_authenticate(secret=secret, now=factories.NOW) is None
+
+
+def test_another_customers_token_cannot_be_revoked(tree, login):
+    sibling_client = login(tree.sibling_admin)
+    sibling_client.post(reverse("web:tokens"), {"name": "theirs"})
+    token = ApiToken.objects.get()
+    client = login(tree.dealer_admin)
+
+    response = client.post(reverse("web:token_revoke", args=[token.pk]))
+
+    assert response.status_code == 404
+    assert ApiToken.objects.get().revoked_at is None

@@ -1,0 +1,102 @@
+from datetime import timedelta
+
+from django.urls import reverse
+
+from daypass.billing.models import Deduction
+from daypass.licenses.services import licenses_sell
+from tests import factories
+
+
+def sell_two(tree, catalog):
+    return licenses_sell(
+        actor=tree.distributor_operator,
+        licenses=[catalog["licenses"]["unused"], catalog["licenses"]["unused2"]],
+        to=tree.dealer,
+        now=factories.NOW,
+    )
+
+
+def test_sales_records_list_and_filter(tree, catalog, login):
+    sell_two(tree, catalog)
+    client = login(tree.distributor_admin)
+
+    everything = client.get(reverse("web:transfers"))
+    by_card = client.get(reverse("web:transfers"), {"card": "L0002"})
+    by_method = client.get(reverse("web:transfers"), {"method": "return"})
+    by_date = client.get(reverse("web:transfers"), {"date_from": "2026-11-02"})
+
+    assert len(everything.context["page_obj"].object_list) == 2
+    assert [t.license.card for t in by_card.context["page_obj"].object_list] == ["L0002"]
+    assert list(by_method.context["page_obj"].object_list) == []
+    assert list(by_date.context["page_obj"].object_list) == []
+    assert "Sell" in everything.content.decode()
+
+
+def test_sales_records_export_csv(tree, catalog, login):
+    result = sell_two(tree, catalog)
+    client = login(tree.dealer_admin)
+
+    response = client.get(reverse("web:transfers"), {"format": "csv", "card": "L0001"})
+
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == "at,card,type,from,to,method,batch,account"
+    assert lines[1:] == [
+        f"2026-11-01T12:00:00+00:00,L0001,ADAS-365,{tree.distributor.number},"
+        f"{tree.dealer.number},sell,{result.batch},{tree.distributor_operator.username}"
+    ]
+
+
+def test_sales_records_of_a_customer_outside_the_subtree_are_not_found(tree, login):
+    client = login(tree.dealer_admin)
+
+    response = client.get(reverse("web:transfers"), {"customer": tree.sibling.number})
+
+    assert response.status_code == 404
+
+
+def make_deduction(license, device, customer, *, result="success", at=None):
+    at = at or factories.NOW
+    return Deduction.objects.create(
+        at=at,
+        device=device,
+        license=license if result == "success" else None,
+        customer=customer,
+        days=1 if result == "success" else 0,
+        available_days_after=license.available_days if result == "success" else None,
+        window_start=at,
+        window_end=at + timedelta(hours=24) if result == "success" else None,
+        trigger="sweep",
+        result=result,
+        reason="" if result == "success" else "no_valid_license",
+    )
+
+
+def test_deduction_records_list_filter_and_csv(tree, catalog, login):
+    license = catalog["licenses"]["in_use"]
+    device = catalog["device"]
+    make_deduction(license, device, tree.distributor)
+    make_deduction(
+        license, device, tree.distributor, result="failed", at=factories.NOW + timedelta(days=1)
+    )
+    client = login(tree.distributor_admin)
+
+    everything = client.get(reverse("web:deductions"))
+    failed = client.get(reverse("web:deductions"), {"result": "failed"})
+    by_card = client.get(reverse("web:deductions"), {"card": "L0004"})
+    csv = client.get(reverse("web:deductions"), {"format": "csv"})
+
+    assert len(everything.context["page_obj"].object_list) == 2
+    assert [d.result for d in failed.context["page_obj"].object_list] == ["failed"]
+    assert [d.license.card for d in by_card.context["page_obj"].object_list] == ["L0004"]
+    lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("id,at,device,card,customer,days")
+
+
+def test_deduction_records_row_link_from_license_details(tree, catalog, login):
+    client = login(tree.distributor_admin)
+
+    html = client.get(reverse("web:licenses")).content.decode()
+
+    assert f"{reverse('web:deductions')}?customer={tree.distributor.number}&amp;card=L0004" in html
