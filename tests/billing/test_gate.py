@@ -1,5 +1,7 @@
 """SPEC 4.1: the report gate, through `gate_check`."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +152,23 @@ def test_the_charge_grants_a_window_from_the_report_instant(owner, model, when):
     [result] = gate_check(device_numbers=[device.number], now=NOW)
 
     assert result.service_until == NOW + 24 * HOUR
+
+
+def test_service_until_comes_back_to_the_microsecond(owner, model):
+    odd_instant = NOW + timedelta(days=3650, microseconds=987_651)
+    device = make_device(owner, model, service_until=odd_instant)
+
+    [result] = gate_check(device_numbers=[device.number], now=NOW)
+
+    assert result.service_until == odd_instant
+    assert result.service_until.utcoffset() == timedelta(0)
+
+
+def test_window_ending_at_the_very_microsecond_of_the_report_is_due(owner, model):
+    instant = NOW + timedelta(microseconds=999_999)
+    device = make_device(owner, model, service_until=instant)
+    bound_license(device=device, activated_at=NOW - DAY)
+
+    [result] = gate_check(device_numbers=[device.number], now=instant)
+
+    assert result.reason == "charged"

@@ -9,7 +9,9 @@ for every report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from django.db import connection
 
 from daypass.billing.blacklist import NO_VALID_LICENSE
 from daypass.billing.deduction import device_charge
@@ -39,14 +41,7 @@ def gate_check(*, device_numbers: list[str], now: datetime) -> list[GateResult]:
     device that the first one charged finds it paid (reason `paid`), so a device is charged at
     most once per batch; after a failed charge the next one finds it `blacklisted`.
     """
-    state_by_number = {
-        number: (pk, service_until, blacklisted)
-        for number, pk, service_until, blacklisted in Device.objects.filter(
-            number__in=set(device_numbers)
-        )
-        .order_by()
-        .values_list("number", "pk", "service_until", "blacklisted")
-    }
+    state_by_number = _device_states(device_numbers)
     results: list[GateResult] = []
     append = results.append
     for number in device_numbers:
@@ -64,6 +59,35 @@ def gate_check(*, device_numbers: list[str], now: datetime) -> list[GateResult]:
             state_by_number[number] = (pk, result.service_until, not result.allowed)
             append(result)
     return results
+
+
+def _device_states(device_numbers: list[str]) -> dict[str, tuple[int, datetime | None, bool]]:
+    """number -> (pk, service_until, blacklisted) of the known devices, in one SELECT."""
+    if connection.vendor != "postgresql":
+        return {
+            number: (pk, service_until, blacklisted)
+            for number, pk, service_until, blacklisted in Device.objects.filter(
+                number__in=set(device_numbers)
+            )
+            .order_by()
+            .values_list("number", "pk", "service_until", "blacklisted")
+        }
+    # PostgreSQL, the production store: one array parameter instead of 1,000 placeholders
+    # (the driver's placeholder parsing cost more than the query), and the instant as epoch
+    # seconds, because Django's timestamptz loader costs ~10 us a row where fromtimestamp()
+    # costs 0.3 us. A float8 holds epoch microseconds exactly until the year 2100 and beyond.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT number, id, EXTRACT(EPOCH FROM service_until)::float8, blacklisted"
+            f" FROM {connection.ops.quote_name(Device._meta.db_table)} WHERE number = ANY(%s)",
+            [list(set(device_numbers))],
+        )
+        rows = cursor.fetchall()
+    fromtimestamp = datetime.fromtimestamp
+    return {
+        number: (pk, None if epoch is None else fromtimestamp(epoch, UTC), blacklisted)
+        for number, pk, epoch, blacklisted in rows
+    }
 
 
 def _charge_on_report(*, pk: int, number: str, now: datetime) -> GateResult:

@@ -1,0 +1,223 @@
+"""A dedicated benchmark database, rebuilt from scratch, and a fast bulk loader.
+
+Shared by bench/sweep.py and bench/gate.py. The database named in DATABASE_URL is DROPPED and
+recreated, so its name must contain "bench" (e.g. postgres://postgres@127.0.0.1:5432/daypass_bench
+or sqlite:///data/daypass_bench.sqlite3); without DATABASE_URL the SQLite file
+data/daypass_bench.sqlite3 is used.
+
+Rows are written with COPY on PostgreSQL and `executemany` on SQLite, never one ORM save per row.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_URL = f"sqlite:///{REPO / 'data' / 'daypass_bench.sqlite3'}"
+LOAD_ROWS_PER_BATCH = 50_000
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        sys.exit(
+            f"refusing to rebuild {url!r}: the benchmark drops its database, so the database "
+            "name must contain 'bench' (e.g. postgres://postgres@127.0.0.1:5432/daypass_bench)"
+        )
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daypass.settings")
+    return url
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def rebuild_database() -> None:
+    """Drop and recreate the benchmark database, then migrate it (empty)."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        recreate_postgresql_database(database["NAME"])
+    else:
+        Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(database["NAME"] + suffix).unlink(missing_ok=True)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+
+
+def maintenance_connection():
+    """An autocommit psycopg connection to the server's `postgres` database."""
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return psycopg.connect(
+        dbname="postgres",
+        user=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        autocommit=True,
+    )
+
+
+def recreate_postgresql_database(name: str, *, template: str | None = None) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with maintenance_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{suffix}')
+
+
+def drop_postgresql_database(name: str) -> None:
+    with maintenance_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_owner(now: datetime):
+    """A platform, a fleet under it, a device model and a license type (1 day per 24 hours)."""
+    from daypass.customers.services import customer_create
+    from daypass.devices.models import DeviceModel
+    from daypass.licenses.models import LicenseType
+
+    platform = customer_create(actor=None, parent=None, name="Bench platform", now=now)
+    fleet = customer_create(actor=None, parent=platform, name="Bench fleet", now=now)
+    model = DeviceModel.objects.create(code="BENCH-1", name="Bench model")
+    license_type = LicenseType.objects.create(
+        code="BENCH-365", name="Bench license", days=365, charge_days=1, period_hours=24
+    )
+    license_type.device_models.set([model])
+    return fleet, model, license_type
+
+
+def device_number(index: int) -> str:
+    return f"B{index:014d}"
+
+
+def load_devices_and_licenses(
+    *, count: int, now: datetime, service_until: datetime, with_licenses: bool
+) -> None:
+    """`count` devices of one fleet, each (optionally) with one bound, activated license.
+
+    Ids are given explicitly (1..count) so licenses can point at their devices without a
+    lookup; the sequences are moved past them afterwards.
+    """
+    from django.db import connection, transaction
+
+    from daypass.devices.models import Device
+    from daypass.licenses.models import License
+
+    fleet, model, license_type = make_owner(now)
+    activated_at = now - timedelta(days=65)
+    device_rows = (
+        (i, device_number(i), model.pk, fleet.pk, service_until, False, None, "", now)
+        for i in range(1, count + 1)
+    )
+    license_rows = (
+        (i, f"K{i:011d}", license_type.pk, fleet.pk, 365, 365, 300, activated_at, i, activated_at)
+        + (False, now)
+        for i in range(1, count + 1)
+    )
+    device_columns = [
+        "id",
+        "number",
+        "model_id",
+        "customer_id",
+        "service_until",
+        "blacklisted",
+        "blacklisted_at",
+        "blacklist_reason",
+        "registered_at",
+    ]
+    license_columns = [
+        "id",
+        "card",
+        "type_id",
+        "customer_id",
+        "issued_days",
+        "total_days",
+        "available_days",
+        "activated_at",
+        "device_id",
+        "bound_at",
+        "locked",
+        "created_at",
+    ]
+    with transaction.atomic():
+        bulk_insert(Device._meta.db_table, device_columns, device_rows)
+        if with_licenses:
+            bulk_insert(License._meta.db_table, license_columns, license_rows)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model_class in (Device, License):
+                table = model_class._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+    vacuum_analyze()
+
+
+def vacuum_analyze() -> None:
+    """Fresh statistics and visibility maps, as a production database would have."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        raw = connection.connection
+        previous = raw.autocommit
+        raw.autocommit = True
+        try:
+            raw.execute("VACUUM ANALYZE")
+        finally:
+            raw.autocommit = previous
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def bulk_insert(table: str, columns: list[str], rows: Iterator[tuple]) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    placeholders = ", ".join(["?"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    raw = connection.connection
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(tuple(adapt(v) if isinstance(v, datetime) else v for v in row))
+        if len(batch) >= LOAD_ROWS_PER_BATCH:
+            raw.executemany(sql, batch)
+            batch.clear()
+    if batch:
+        raw.executemany(sql, batch)
+
+
+class Stopwatch:
+    def __enter__(self) -> Stopwatch:
+        self.started = perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = perf_counter() - self.started
