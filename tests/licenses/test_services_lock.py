@@ -45,6 +45,7 @@ def test_unlock_clears_the_flag(tree, license_type, now):
     ],
 )
 def test_lock_needs_an_unused_license(tree, license_type, dealer_device, now, unchanged, fields):
+    fields = dict(fields)  # the parameter is shared between runs: never mutate it
     if fields.pop("bound", False):
         fields.update(device=dealer_device, bound_at=now)
     license = factories.make_license(customer=tree.dealer, type=license_type, **fields)

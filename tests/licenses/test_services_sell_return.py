@@ -70,6 +70,7 @@ def test_one_bad_license_fails_the_whole_batch_and_changes_nothing(
     tree, license_type, dealer_device, now, unchanged, fields, code, operation
 ):
     good = [factories.make_license(customer=tree.dealer, type=license_type) for _ in range(3)]
+    fields = dict(fields)  # the parameter is shared between runs: never mutate it
     if fields.pop("bound", False):
         fields.update(device=dealer_device, bound_at=now)
     bad = factories.make_license(customer=tree.dealer, type=license_type, **fields)

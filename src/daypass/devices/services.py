@@ -28,6 +28,16 @@ class TransferResult:
     devices: list[Device]
 
 
+def lock_device(pk: int) -> Device:
+    """Lock one device and return it fresh.
+
+    The locking query joins nothing (see `licenses.services.lock_licenses_in_order`).
+    """
+    if not Device.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise NotFound(message="Device not found.")
+    return Device.objects.select_related("customer", "model").get(pk=pk)
+
+
 def _visible(actor: Account, customer: Customer) -> bool:
     return actor.customer is not None and customer.path.startswith(actor.customer.path)
 
@@ -110,11 +120,10 @@ def devices_transfer(
     if not devices:
         raise ValidationFailed(message="Name at least one device.", field="devices")
     pks = sorted({d.pk for d in devices})
+    # Lock without joins (see licenses.services.lock_licenses_in_order), then read.
+    list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
     locked = list(
-        Device.objects.select_for_update(of=("self",))
-        .select_related("customer", "model")
-        .filter(pk__in=pks)
-        .order_by("pk")
+        Device.objects.select_related("customer", "model").filter(pk__in=pks).order_by("pk")
     )
     if len(locked) != len(pks):
         raise NotFound(message="Device not found.")
@@ -167,11 +176,7 @@ def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, rea
         if not _visible(actor, device.customer):
             raise NotFound(message=f"Device {device.number} not found.")
         _require_platform_admin(actor, "clear a blacklist by hand")
-    fresh = (
-        Device.objects.select_for_update(of=("self",))
-        .select_related("customer", "model")
-        .get(pk=device.pk)
-    )
+    fresh = lock_device(device.pk)
     if not fresh.blacklisted:
         return fresh
     previous_reason = fresh.blacklist_reason

@@ -31,7 +31,7 @@ from daypass.core.audit import audit_record
 from daypass.core.errors import DaypassError, NotFound, ValidationFailed
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
-from daypass.devices.services import device_clear_blacklist
+from daypass.devices.services import device_clear_blacklist, lock_device
 from daypass.licenses.models import License, LicenseType, TopUp, Transfer, TransferMethod
 from daypass.licenses.permissions import (
     customer_visible_to,
@@ -67,25 +67,34 @@ def _chunks(items: Sequence, size: int = BULK_CHUNK) -> Iterable[Sequence]:
 
 
 def lock_licenses_in_order(pks: Iterable[int]) -> list[License]:
-    """Lock the licenses by primary key order and return them fresh, in that order."""
+    """Lock the licenses by primary key order and return them fresh, in that order.
+
+    The locking query joins nothing: on PostgreSQL a row updated while we waited is re-checked
+    against the joined rows as they were before, so a join would silently drop a license
+    whose owner just changed. The related rows are read afterwards, with the locks held.
+    """
     ordered = sorted(set(pks))
     locked: list[License] = []
     for chunk in _chunks(ordered):
-        locked.extend(
-            License.objects.select_for_update(of=("self",))
-            .select_related("customer", "type")
+        locked_pks = list(
+            License.objects.select_for_update()
             .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        locked.extend(
+            License.objects.select_related("customer", "type")
+            .filter(pk__in=locked_pks)
             .order_by("pk")
         )
     return locked
 
 
-def _lock_device(pk: int) -> Device:
-    return (
-        Device.objects.select_for_update(of=("self",))
-        .select_related("customer", "model")
-        .get(pk=pk)
-    )
+def _lock_license(license: License) -> License:
+    locked = lock_licenses_in_order([license.pk])
+    if not locked:
+        raise NotFound(message=f"License {license.card} not found.")
+    return locked[0]
 
 
 def _lock_license_with_its_device(license: License) -> tuple[License, Device | None]:
@@ -96,11 +105,8 @@ def _lock_license_with_its_device(license: License) -> tuple[License, Device | N
     """
     device_id = License.objects.filter(pk=license.pk).values_list("device_id", flat=True).first()
     for _attempt in range(5):
-        device = _lock_device(device_id) if device_id is not None else None
-        locked = lock_licenses_in_order([license.pk])
-        if not locked:
-            raise NotFound(message=f"License {license.card} not found.")
-        fresh = locked[0]
+        device = lock_device(device_id) if device_id is not None else None
+        fresh = _lock_license(license)
         if fresh.device_id == device_id:
             return fresh, device
         device_id = fresh.device_id
@@ -345,7 +351,7 @@ def license_top_up(*, actor: Account, license: License, days: int, now: datetime
 @transaction.atomic
 def license_lock(*, actor: Account, license: License, now: datetime) -> License:
     """Lock an Unused license so it can be neither sold, returned nor bound."""
-    locked = lock_licenses_in_order([license.pk])[0]
+    locked = _lock_license(license)
     require_license_operation(actor, locked, "lock")
     if locked.locked:
         raise DaypassError("license_locked", f"License {locked.card} is already locked.")
@@ -361,7 +367,7 @@ def license_lock(*, actor: Account, license: License, now: datetime) -> License:
 
 @transaction.atomic
 def license_unlock(*, actor: Account, license: License, now: datetime) -> License:
-    locked = lock_licenses_in_order([license.pk])[0]
+    locked = _lock_license(license)
     require_license_operation(actor, locked, "unlock")
     if not locked.locked:
         raise DaypassError("license_not_locked", f"License {locked.card} is not locked.")
@@ -379,8 +385,8 @@ def license_bind(*, actor: Account, license: License, device: Device, now: datet
     that sub-customer (method `bind`). Binding a license with at least `charge_days` available
     to a blacklisted device lifts the blacklist.
     """
-    fresh_device = _lock_device(device.pk)
-    locked = lock_licenses_in_order([license.pk])[0]
+    fresh_device = lock_device(device.pk)
+    locked = _lock_license(license)
     require_license_operation(actor, locked, "bind")
     if not customer_visible_to(actor, fresh_device.customer):
         raise NotFound(message=f"Device {fresh_device.number} not found.")
