@@ -20,7 +20,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path, re_path
 from ninja import NinjaAPI
@@ -140,6 +140,14 @@ def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpRespons
     # A uniqueness race the service did not pre-check (e.g. two creates of one code at once).
     logger.warning("integrity error on %s %s: %s", request.method, request.path, exc)
     return error_response(409, "conflict", "This conflicts with existing data.")
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # The database refused a value as data (e.g. text with NUL characters on PostgreSQL, a
+    # number out of range): bad input, not a bug.
+    logger.info("data error on %s %s: %s", request.method, request.path, exc)
+    return error_response(422, "validation_error", "A value is not acceptable to the database.")
 
 
 @api.exception_handler(Exception)

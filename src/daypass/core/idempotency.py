@@ -116,7 +116,12 @@ def run_idempotently(
                 ) from None
             return _replay(existing, fingerprint)
 
-        response = run()
+        with transaction.atomic():
+            response = run()
+            if response.status_code >= 400 or response.streaming:
+                # A refused operation changed nothing (services are all-or-nothing); rolling
+                # back its savepoint also clears a transaction a database error aborted.
+                transaction.set_rollback(True)
         if response.status_code >= 500 or response.streaming:
             transaction.set_rollback(True)
             return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import Field, Schema
 
 MAX_PAGE_SIZE = 500
+# Bounds the row offset to what every database accepts as an integer.
+MAX_PAGE = 10_000_000
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -18,7 +20,7 @@ class ErrorOut(Schema):
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     page_size: int = Field(
         DEFAULT_PAGE_SIZE,
         ge=1,

@@ -24,6 +24,8 @@ LicenseOrder = Literal[
     "bound_at",
     "-bound_at",
 ]
+# Far above any license (issue 36,500 days, then top-ups) and inside every database's integers.
+MAX_DAYS = 2_000_000_000
 DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
 
 
@@ -74,8 +76,12 @@ class LicenseQuery(PageQuery):
     card: str | None = None
     type: str | None = Field(None, description="License code.")
     status: StatusName | None = None
-    days_min: int | None = Field(None, ge=0, description="Available days at least (inclusive).")
-    days_max: int | None = Field(None, ge=0, description="Available days at most (inclusive).")
+    days_min: int | None = Field(
+        None, ge=0, le=MAX_DAYS, description="Available days at least (inclusive)."
+    )
+    days_max: int | None = Field(
+        None, ge=0, le=MAX_DAYS, description="Available days at most (inclusive)."
+    )
     activated_from: str | None = Field(None, description=DATE_HELP)
     activated_to: str | None = Field(None, description=DATE_HELP)
     device: str | None = Field(None, description="Bound device number.")
