@@ -27,6 +27,21 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """A comma-separated list; blanks around items and empty items are dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def database_from_url(url: str) -> dict:
     """Turn DATABASE_URL into a Django DATABASES entry (sqlite:///path or postgres://...)."""
     parsed = urlparse(url)
@@ -45,7 +60,7 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": int(os.environ.get("DAYPASS_CONN_MAX_AGE", "60")),
+            "CONN_MAX_AGE": env_int("DAYPASS_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
             "TEST": {"NAME": os.environ.get("DAYPASS_TEST_DATABASE_NAME") or None},
@@ -81,16 +96,8 @@ if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
         "set DAYPASS_SECRET_KEY to a long random value."
     )
 
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(
-        ","
-    )
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("DAYPASS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DAYPASS_CSRF_TRUSTED_ORIGINS", "")
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
@@ -160,7 +167,7 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 
 # Sessions expire: two weeks at most, and after DAYPASS_SESSION_IDLE_SECONDS of inactivity.
-SESSION_COOKIE_AGE = int(os.environ.get("DAYPASS_SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = env_int("DAYPASS_SESSION_IDLE_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DAYPASS_SECURE_COOKIES", not DEBUG)
@@ -188,11 +195,11 @@ WHITENOISE_MAX_AGE = 3600
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The API refuses bodies larger than this (a gate batch of 1,000 reports is ~60 KB).
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DAYPASS_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DAYPASS_MAX_BODY_BYTES", 1024 * 1024)
 
 # Billing: how often the built-in scheduler / `daypass worker` sweeps, and its chunk size.
-DAYPASS_SWEEP_INTERVAL_SECONDS = int(os.environ.get("DAYPASS_SWEEP_INTERVAL_SECONDS", "60"))
-DAYPASS_SWEEP_CHUNK_SIZE = int(os.environ.get("DAYPASS_SWEEP_CHUNK_SIZE", "5000"))
+DAYPASS_SWEEP_INTERVAL_SECONDS = env_int("DAYPASS_SWEEP_INTERVAL_SECONDS", 60)
+DAYPASS_SWEEP_CHUNK_SIZE = env_int("DAYPASS_SWEEP_CHUNK_SIZE", 5000)
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from daypass.settings import database_from_url, env_bool
+from daypass.settings import database_from_url, env_bool, env_int
 from tests.core.conftest import embedded_env
 
 
@@ -151,3 +151,14 @@ def test_the_sqlite_file_really_runs_in_wal_mode(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "20000"]
+
+
+def test_a_number_that_is_not_one_is_refused(monkeypatch):
+    monkeypatch.setenv("DAYPASS_X", "sixty")
+    with pytest.raises(ImproperlyConfigured, match="DAYPASS_X"):
+        env_int("DAYPASS_X", 60)
+
+
+def test_an_empty_number_falls_back_to_the_default(monkeypatch):
+    monkeypatch.setenv("DAYPASS_X", "")
+    assert env_int("DAYPASS_X", 60) == 60
