@@ -1,0 +1,159 @@
+"""Browser tests: Playwright for Python drives Debian's chromium against pytest-django's live server.
+
+Playwright's sync API runs an event loop in the test thread, which makes Django refuse database
+access from it ("you cannot call this from an async context"); the tests only touch the
+database to arrange data and check results, never concurrently with a request, so that check
+is switched off for them.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from daypass.billing.deduction import device_charge  # noqa: E402
+from daypass.licenses.services import license_bind, licenses_sell  # noqa: E402
+from tests import factories  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.base_url = live_server.url
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    def save(page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    return save
+
+
+def log_in(page, username: str) -> None:
+    page.goto(page.base_url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(page.base_url + "/")
+
+
+class Shop:
+    """A small but realistic tree: a distributor with stock, a dealer, a fleet; devices; history."""
+
+    def __init__(self):
+        self.platform = factories.make_customer(name="Meridian Telematics")
+        self.distributor = factories.make_customer(
+            parent=self.platform, name="Northwind Distribution"
+        )
+        self.dealer = factories.make_customer(
+            parent=self.distributor, name="Harbor Fleet Solutions"
+        )
+        self.fleet = factories.make_customer(parent=self.dealer, name="Bayside Taxi")
+        self.other_dealer = factories.make_customer(
+            parent=self.distributor, name="Coastline Telematics"
+        )
+        self.admin = factories.make_account(self.distributor, "admin", "northwind-admin")
+        self.operator = factories.make_account(self.distributor, "operator", "northwind-operator")
+        self.dealer_admin = factories.make_account(self.dealer, "admin", "harbor-admin")
+        now = factories.NOW
+        self.dashcam = factories.make_device_model("MX-C6")
+        self.tracker = factories.make_device_model("GT-100")
+        self.adas = factories.make_license_type(code="ADAS-365", days=365, models=[self.dashcam])
+        self.gps = factories.make_license_type(
+            code="GPS-30", days=30, models=[self.tracker, self.dashcam]
+        )
+        self.video = factories.make_license_type(code="VIDEO-90", days=90, models=[self.dashcam])
+        card = iter(range(1, 1000))
+
+        def make(type, **fields):
+            return factories.make_license(
+                customer=self.distributor, type=type, card=f"DP{next(card):010d}", **fields
+            )
+
+        for _ in range(12):
+            make(self.adas)
+        for _ in range(6):
+            make(self.video)
+        for days in (25, 12, 5, 3):
+            make(self.gps, available_days=days, total_days=30)
+        make(self.gps, available_days=0, total_days=30)
+        make(self.gps, available_days=0, total_days=30)
+        make(self.adas, locked=True)
+        make(self.gps, activated_at=now - timedelta(days=10), available_days=20, total_days=30)
+        self.dashcams = [
+            factories.make_device(
+                customer=self.distributor, model=self.dashcam, number=f"8600000000001{i:02d}"
+            )
+            for i in range(4)
+        ]
+        self.trackers = [
+            factories.make_device(
+                customer=self.distributor, model=self.tracker, number=f"8600000000002{i:02d}"
+            )
+            for i in range(2)
+        ]
+        # Two licenses in use and one bound but never charged (inactive).
+        for device, license in zip(self.dashcams[:2], self.licenses(self.adas)[:2], strict=True):
+            license_bind(actor=self.admin, license=license, device=device, now=now)
+            device_charge(device=device, now=now, trigger="report")
+        license_bind(
+            actor=self.admin, license=self.licenses(self.video)[0], device=self.dashcams[2], now=now
+        )
+        # Stock for the dealer, sold in the past.
+        dealer_stock = [make(self.adas) for _ in range(3)]
+        licenses_sell(actor=self.admin, licenses=dealer_stock, to=self.dealer, now=now)
+
+    def licenses(self, license_type):
+        from daypass.licenses.models import License
+
+        return list(
+            License.objects.filter(
+                customer=self.distributor, type=license_type, device__isnull=True, locked=False
+            ).order_by("card")
+        )
+
+
+@pytest.fixture
+def shop(transactional_db):
+    return Shop()
