@@ -167,8 +167,11 @@ success_rows AS (
 blacklisted AS (
     UPDATE {device} d
     SET blacklisted = true, blacklisted_at = %(now)s, blacklist_reason = %(reason)s
-    WHERE d.id = ANY(%(ids)s::bigint[])
-      AND NOT EXISTS (SELECT 1 FROM pick p WHERE p.device_id = d.id)
+    -- The chunk's devices without a candidate, as an array first: usually there are none,
+    -- and then the devices table is not probed 5,000 times to find that out.
+    WHERE d.id = ANY(ARRAY(
+        SELECT unnest(%(ids)s::bigint[]) EXCEPT SELECT p.device_id FROM pick p
+    ))
     RETURNING d.id, d.customer_id, d.number
 ),
 failed_rows AS (
