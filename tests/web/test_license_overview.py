@@ -76,3 +76,23 @@ def test_the_selected_customer_is_remembered_in_the_session(tree, catalog, login
 
     assert response.context["customer"] == tree.dealer
     assert [lic.card for lic, _ in response.context["rows"]] == ["D0001"]
+
+
+def test_the_one_pass_overview_agrees_with_stats_and_summary(tree, catalog):
+    from daypass.licenses.selectors import license_overview, license_stats, license_summary
+
+    factories.make_license(
+        customer=tree.distributor,
+        type=catalog["dash"],
+        device=catalog["other_model_device"],
+        bound_at=factories.NOW,
+    )  # inactive
+    factories.make_license(
+        customer=tree.distributor, type=catalog["adas"], activated_at=factories.NOW
+    )  # deactivated
+    actor = tree.distributor_viewer
+
+    for type_code in (None, "ADAS-365", "NOPE"):
+        overview = license_overview(actor, tree.distributor, type_code=type_code)
+        assert overview["stats"] == license_stats(actor, tree.distributor)
+        assert overview["summary"] == license_summary(actor, tree.distributor, type_code=type_code)

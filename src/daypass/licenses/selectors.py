@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from daypass.core.errors import NotFound
 from daypass.core.tenancy import customer_in_scope
@@ -63,54 +63,54 @@ def license_list(
     return apply_filters(LicenseFilterSet, filters, base)
 
 
-def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
-    """Counts for the License Management page, each computed by the database (GROUP BY)."""
-    selected = selected_customer(actor, customer)
-    owned = License.objects.filter(customer=selected)
-    totals = owned.aggregate(
-        total=Count("pk"),
-        below_30_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=30)),
-        below_7_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=7)),
-    )
-    by_type = dict(
-        owned.values("type__code").annotate(n=Count("pk")).values_list("type__code", "n")
-    )
-    by_status = {status.value: 0 for status in LicenseStatus}
-    rows = (
+def _counts_by_type(customer: Customer, type_code: str | None = None) -> list[dict[str, Any]]:
+    """One GROUP BY over the customer's licenses: per type, the count of each status, the
+    total and the running-low counts. At most one row per license type reaches Python."""
+    owned = License.objects.filter(customer=customer)
+    if type_code:
+        owned = owned.filter(type__code=type_code)
+    status_counts = {
+        status.value: Count("pk", filter=Q(status=status.value)) for status in LicenseStatus
+    }
+    return list(
         owned.annotate(status=status_expression())
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+        .values("type_id")
+        .annotate(
+            total=Count("pk"),
+            below_30_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=30)),
+            below_7_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=7)),
+            **status_counts,
+        )
         .order_by()
     )
-    by_status.update(dict(rows))
+
+
+def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
+    """Counts for the License Management page (SPEC section 6), from one aggregate query."""
+    selected = selected_customer(actor, customer)
+    rows = _counts_by_type(selected)
+    codes = dict(
+        LicenseType.objects.filter(pk__in=[row["type_id"] for row in rows]).values_list(
+            "pk", "code"
+        )
+    )
     return {
-        "total": totals["total"],
-        "below_30_days": totals["below_30_days"],
-        "below_7_days": totals["below_7_days"],
-        "by_type": dict(sorted(by_type.items())),
-        "by_status": by_status,
+        "total": sum(row["total"] for row in rows),
+        "below_30_days": sum(row["below_30_days"] for row in rows),
+        "below_7_days": sum(row["below_7_days"] for row in rows),
+        "by_type": dict(sorted((codes[row["type_id"]], row["total"]) for row in rows)),
+        "by_status": {
+            status.value: sum(row[status.value] for row in rows) for status in LicenseStatus
+        },
     }
 
 
 def license_summary(
     actor: Account, customer: Customer | str | None, type_code: str | None = None
 ) -> list[dict[str, Any]]:
-    """Per license type the selected customer owns: counts by status, in one aggregate query."""
+    """Per license type the selected customer owns: counts by status (one aggregate query)."""
     selected = selected_customer(actor, customer)
-    owned = License.objects.filter(customer=selected)
-    if type_code:
-        owned = owned.filter(type__code=type_code)
-    status_counts = {
-        status.value: Count("pk", filter=Q(status=status.value)) for status in LicenseStatus
-    }
-    rows = (
-        owned.annotate(status=status_expression())
-        .values("type_id")
-        .annotate(total=Count("pk"), **status_counts)
-        .order_by()
-    )
-    counts = {row["type_id"]: row for row in rows}
+    counts = {row["type_id"]: row for row in _counts_by_type(selected, type_code)}
     types = LicenseType.objects.filter(pk__in=counts).prefetch_related(
         Prefetch("device_models", queryset=DeviceModel.objects.order_by("code"))
     )
@@ -138,3 +138,85 @@ def transfer_list(
         .order_by("-at", "-id")
     )
     return apply_filters(TransferFilterSet, filters, base)
+
+
+def _status_rank_expression() -> Case:
+    """`status_expression()` with small integers instead of strings (same rules, same order).
+
+    PostgreSQL groups a million rows by an integer about three times faster than by the text
+    the status expression yields; the License Management page groups by it.
+    """
+    text = status_expression()
+    return Case(
+        *[When(case.condition, then=Value(STATUS_RANK[case.result.value])) for case in text.cases],
+        default=Value(STATUS_RANK[text.default.value]),
+        output_field=IntegerField(),
+    )
+
+
+STATUS_RANK = {status.value: rank for rank, status in enumerate(LicenseStatus)}
+STATUS_BY_RANK = {rank: status for status, rank in STATUS_RANK.items()}
+
+
+def license_overview(
+    actor: Account, customer: Customer | str | None, type_code: str | None = None
+) -> dict[str, Any]:
+    """The License Management page in one pass: `{"stats": …, "summary": …}`.
+
+    `stats` is what `license_stats` returns and `summary` what `license_summary` returns (with
+    `type_code`), but from a single GROUP BY (license type, status) carrying the running-low
+    counts as filtered aggregates, so a customer owning a million licenses is read once, not
+    four times (see bench/pages.py).
+    """
+    selected = selected_customer(actor, customer)
+    low = Q(available_days__gt=0)
+    rows = (
+        License.objects.filter(customer=selected)
+        .annotate(status_rank=_status_rank_expression())
+        .values("type_id", "status_rank")
+        .annotate(
+            n=Count("pk"),
+            below_30=Count("pk", filter=low & Q(available_days__lt=30)),
+            below_7=Count("pk", filter=low & Q(available_days__lt=7)),
+        )
+        .order_by()
+    )
+    by_status = {status.value: 0 for status in LicenseStatus}
+    per_type: dict[int, dict[str, int]] = {}
+    below_30 = below_7 = 0
+    for row in rows:
+        status = STATUS_BY_RANK[row["status_rank"]]
+        counts = per_type.setdefault(row["type_id"], {s.value: 0 for s in LicenseStatus})
+        counts[status] += row["n"]
+        by_status[status] += row["n"]
+        below_30 += row["below_30"]
+        below_7 += row["below_7"]
+    types = LicenseType.objects.filter(pk__in=per_type).prefetch_related(
+        Prefetch("device_models", queryset=DeviceModel.objects.order_by("code"))
+    )
+    summary = []
+    by_type = {}
+    for license_type in types.order_by("code"):
+        counts = per_type[license_type.pk]
+        total = sum(counts.values())
+        by_type[license_type.code] = total
+        if type_code and license_type.code != type_code:
+            continue
+        summary.append(
+            {
+                "type": license_type.code,
+                "name": license_type.name,
+                "days": license_type.days,
+                "models": [m.code for m in license_type.device_models.all()],
+                **counts,
+                "total": total,
+            }
+        )
+    stats = {
+        "total": sum(by_type.values()),
+        "below_30_days": below_30,
+        "below_7_days": below_7,
+        "by_type": by_type,
+        "by_status": by_status,
+    }
+    return {"stats": stats, "summary": summary}

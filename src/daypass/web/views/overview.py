@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from daypass.licenses.models import LicenseStatus
-from daypass.licenses.selectors import license_stats, license_summary
+from daypass.licenses.selectors import license_overview as license_overview_counts
 from daypass.web.charts import PieItem, pie_chart
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import STATUS_COLORS, status_label
@@ -28,8 +28,9 @@ def details_url(customer_number: str, **filters: str | int) -> str:
 def license_overview(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     type_code = request.GET.get("type", "").strip()
-    stats = license_stats(request.user, customer)
-    summary = license_summary(request.user, customer, type_code=type_code or None)
+    # One pass over the customer's licenses for the numbers, both pies and the summary table.
+    counts = license_overview_counts(request.user, customer, type_code=type_code or None)
+    stats, summary = counts["stats"], counts["summary"]
     number = customer.number
 
     by_type = stats["by_type"]
