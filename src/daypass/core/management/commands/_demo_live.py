@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from daypass.billing.deduction import device_charge
 from daypass.billing.models import DeductionTrigger
 from daypass.customers.models import Account, Customer, Role
+from daypass.customers.services import customer_set_superior_management
 from daypass.devices.models import Device, DeviceModel
 from daypass.devices.services import device_register, devices_transfer
 from daypass.licenses.models import License, LicenseType
@@ -41,9 +42,9 @@ def live_history(
     distributor = next(c for c in customers if c.depth == 1)
     dealer = next(c for c in customers if c.parent_id == distributor.pk)
     fleet = next(c for c in customers if c.parent_id == dealer.pk)
-    distributor_operator = _operator(distributor)
-    dealer_operator = _operator(dealer)
-    fleet_operator = _operator(fleet)
+    distributor_operator = _account(distributor, Role.OPERATOR)
+    dealer_operator = _account(dealer, Role.OPERATOR)
+    fleet_operator = _account(fleet, Role.OPERATOR)
     adas = license_types["ADAS-365"]
     start = now - timedelta(days=2)
 
@@ -76,6 +77,15 @@ def live_history(
         license_bind(actor=fleet_operator, license=license, device=device, now=at(4))
     license_bind(actor=dealer_operator, license=issued[10], device=devices[4], now=at(4.5))
 
+    # The fleet's admin lets its superiors' admins manage its licenses (SPEC 5); the dealer's
+    # admin then binds one of the fleet's own licenses to another of its devices.
+    customer_set_superior_management(
+        actor=_account(fleet, Role.ADMIN), customer=fleet, allowed=True, now=at(4.6)
+    )
+    license_bind(
+        actor=_account(dealer, Role.ADMIN), license=issued[7], device=devices[5], now=at(4.7)
+    )
+
     # Three of them report and are charged; the fourth stays in the depot (Inactive).
     charged = [_fresh(d) for d in devices[:3]]
     for device in charged:
@@ -101,8 +111,8 @@ def live_history(
         license_top_up(actor=platform_admin, license=used_up, days=30, now=at(31))
 
 
-def _operator(customer: Customer) -> Account:
-    return customer.accounts.get(role=Role.OPERATOR)
+def _account(customer: Customer, role: Role) -> Account:
+    return customer.accounts.get(role=role)
 
 
 def _fresh(device: Device) -> Device:

@@ -182,8 +182,6 @@ class Command(BaseCommand):
         taken = {"platform"}
         for customer in customers[1:]:
             customer.demo_slug = username_stem(customer.name, taken)
-        # One fleet lets its superiors' admins manage its licenses (SPEC 5), to show the switch.
-        Customer.objects.filter(pk=customers[4].pk).update(allow_superior_manage_licenses=True)
         return customers
 
     def accounts(self, customers, platform_admin, password: str, now) -> list[Account]:
