@@ -267,3 +267,20 @@ def test_actions_need_post_and_csrf(tree, catalog, login):
     response = client.post(reverse("web:license_lock", args=["L0001"]), {"confirmed": "1"})
     assert response.status_code == 403
     assert not License.objects.get(card="L0001").locked
+
+
+def test_after_selling_a_batch_the_list_does_not_select_the_next_batch(tree, catalog, login):
+    client = login(tree.distributor_operator)
+    came_from = reverse("web:licenses") + "?type=ADAS-365&batch=1&batch_quantity=2"
+
+    response = client.post(
+        reverse("web:licenses_sell"),
+        {
+            "confirmed": "1",
+            "cards": ["L0001", "L0002"],
+            "to": tree.dealer.number,
+            "next": came_from,
+        },
+    )
+
+    assert response["Location"] == reverse("web:licenses") + "?type=ADAS-365"

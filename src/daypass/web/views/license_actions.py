@@ -8,7 +8,7 @@ page saying what will happen; confirming there posts again with `confirmed=1`.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +27,14 @@ from daypass.web.views.page import console_view, render_page, run_action, safe_n
 
 
 def _back(request: HttpRequest, customer: Customer) -> str:
-    return safe_next(request, reverse("web:licenses") + f"?customer={customer.number}")
+    """The list the action came from, without its Batch Select: after selling the chosen
+    licenses, coming back must not silently check the next ones."""
+    target = safe_next(request, reverse("web:licenses") + f"?customer={customer.number}")
+    path, _, query = target.partition("?")
+    params = QueryDict(query, mutable=True)
+    for key in ("batch", "batch_quantity"):
+        params.pop(key, None)
+    return f"{path}?{params.urlencode()}" if params else path
 
 
 def _confirm_page(
