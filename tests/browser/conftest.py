@@ -1,4 +1,4 @@
-"""Browser tests: Playwright for Python drives Debian's chromium against pytest-django's live server.
+"""Browser tests: Playwright for Python drives Debian's chromium against the live server.
 
 Playwright's sync API runs an event loop in the test thread, which makes Django refuse database
 access from it ("you cannot call this from an async context"); the tests only touch the
@@ -104,6 +104,13 @@ class Shop:
             code="GPS-30", days=30, models=[self.tracker, self.dashcam]
         )
         self.video = factories.make_license_type(code="VIDEO-90", days=90, models=[self.dashcam])
+        for license_type, name in (
+            (self.adas, "ADAS service, 1 year"),
+            (self.gps, "GPS tracking, 30 days"),
+            (self.video, "Live video, 90 days"),
+        ):
+            license_type.name = name
+            license_type.save(update_fields=["name"])
         card = iter(range(1, 1000))
 
         def make(type, **fields):
