@@ -5,11 +5,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 
 import pytest
+from django.core.management import CommandError, call_command
 
+from daypass.core.management.commands import run as run_command
 from tests.core.conftest import embedded_env, free_port
 
 STARTUP_SECONDS = 90
@@ -64,38 +65,25 @@ def start_run(data_dir):
             process.wait()
 
 
-def test_run_sets_up_an_empty_database_and_serves_the_login_page(start_run):
+def test_run_sets_up_an_empty_database_and_serves_ui_api_and_static_files(start_run):
     process, base = start_run("--no-demo")
 
-    status, page = fetch(base + "/login/")
+    login_status, page = fetch(base + "/login/")
+    api_status, _ = fetch(base + "/api/v1/openapi.json")
+    static_paths = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    static_statuses = [fetch(base + path)[0] for path in static_paths]
     output = stop(process)
 
-    assert status == 200
+    assert login_status == 200
     assert "<form" in page
+    assert api_status == 200
+    assert static_paths, "the login page links no static file"
+    assert static_statuses == [200] * len(static_paths)
     assert "Empty database: created the platform and 'admin'" in output
     assert "Log in as username 'admin', password 'daypass-demo'" in output
     assert f"daypass is serving on {base}/" in output
-    assert process.returncode == 0
-
-
-def test_run_serves_static_files(start_run):
-    process, base = start_run("--no-demo")
-    _, page = fetch(base + "/login/")
-    static_paths = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
-
-    answers = [fetch(base + path)[0] for path in static_paths]
-    stop(process)
-
-    assert static_paths, "the login page links no static file"
-    assert answers == [200] * len(static_paths)
-
-
-def test_run_starts_the_billing_scheduler_in_the_worker(start_run):
-    process, _ = start_run("--no-demo")
-
-    output = stop(process)
-
     assert "Billing scheduler started" in output
+    assert process.returncode == 0
 
 
 def test_run_without_scheduler(start_run):
@@ -117,19 +105,6 @@ def test_a_second_run_keeps_the_data(start_run):
     assert "Log in as username 'admin'" in output
 
 
-def test_api_is_served(start_run):
-    process, base = start_run("--no-demo")
-
-    try:
-        fetch(base + "/api/v1/openapi.json")
-        status = 200
-    except urllib.error.HTTPError as error:
-        status = error.code
-    stop(process)
-
-    assert status == 200
-
-
 def test_run_refuses_a_port_out_of_range(data_dir):
     result = subprocess.run(
         [sys.executable, "-m", "daypass.cli", "run", "--port", "70000"],
@@ -141,3 +116,42 @@ def test_run_refuses_a_port_out_of_range(data_dir):
 
     assert result.returncode == 1
     assert "--port" in result.stderr
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Run `daypass run` in this process up to the point where gunicorn would start."""
+    started = []
+    monkeypatch.setattr(
+        run_command.DaypassServer, "run", lambda server: started.append(server.options)
+    )
+    return started
+
+
+@pytest.mark.django_db
+def test_run_serves_one_threaded_worker_with_the_scheduler_hook(served):
+    call_command("run", "--no-demo", "--port", "8123", "--threads", "4")
+
+    (options,) = served
+    assert options["bind"] == ["127.0.0.1:8123"]
+    assert options["workers"] == 1
+    assert options["worker_class"] == "gthread"
+    assert options["threads"] == 4
+    assert options["post_worker_init"] is run_command.start_billing_scheduler
+
+
+@pytest.mark.django_db
+def test_run_binds_an_ipv6_address_in_brackets(served):
+    call_command("run", "--no-demo", "--host", "::1", "--no-scheduler")
+
+    (options,) = served
+    assert options["bind"] == ["[::1]:8000"]
+    assert "post_worker_init" not in options
+
+
+@pytest.mark.django_db
+def test_run_refuses_zero_threads(served):
+    with pytest.raises(CommandError, match="--threads"):
+        call_command("run", "--threads", "0")
+
+    assert served == []
