@@ -61,7 +61,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("DAYPASS_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            # A SELECT 1 before the first query of each request that reuses a connection;
+            # DAYPASS_CONN_HEALTH_CHECKS=false saves that round trip on hot paths (the gate).
+            "CONN_HEALTH_CHECKS": env_bool("DAYPASS_CONN_HEALTH_CHECKS", True),
             "OPTIONS": options,
             "TEST": {"NAME": os.environ.get("DAYPASS_TEST_DATABASE_NAME") or None},
         }

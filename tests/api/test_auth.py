@@ -202,3 +202,24 @@ def test_viewer_writes_are_403(api_as, tree, method, path, body):
     response = getattr(api_as(tree.dealer_viewer), method)(path, body)
     assert response.status_code == 403
     assert error_of(response)["code"] == "forbidden"
+
+
+def test_authenticated_account_matches_the_database(tree):
+    secret = token_create(account=tree.dealer_operator, name="t", now=NOW)[1]
+    account = token_authenticate(secret=secret, now=NOW)
+    assert account.pk == tree.dealer_operator.pk
+    assert account.username == tree.dealer_operator.username
+    assert account.role == "operator"
+    assert account.is_active is True
+    assert account.customer.number == tree.dealer.number
+    assert account.customer.path == tree.dealer.path
+    assert account.customer.parent_id == tree.distributor.pk
+    assert account.customer.created_at == tree.dealer.created_at
+    assert account.email == tree.dealer_operator.email  # deferred, read on access
+
+
+def test_a_token_revokes_itself(api_as, tree):
+    client = api_as(tree.dealer_admin)
+    response = client.delete("/tokens/current")
+    assert response.status_code == 204
+    assert client.get("/me").status_code == 401

@@ -67,6 +67,8 @@ def test_every_operation_conforms_and_never_fails(tree, authenticated):
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     operations = [result.ok() for result in schema.get_all_operations()]
+    # Revoking the token in use is exercised last, so it does not end the run's authentication.
+    operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     assert len(operations) >= 27
     statuses: list[int] = []
     for operation in operations:

@@ -13,7 +13,7 @@ from daypass.core.errors import NotFound, Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.core.tenancy import customer_in_scope, subtree_customers
 from daypass.core.throttle import LoginThrottled, login_failure_record, login_throttled
-from daypass.customers.models import Account, Customer
+from daypass.customers.models import Account, ApiToken, Customer
 from daypass.customers.schemas import (
     AccountCreateIn,
     AccountOut,
@@ -30,7 +30,7 @@ from daypass.customers.services import (
     customer_create_with_admin,
     customer_set_superior_management,
 )
-from daypass.customers.tokens import token_create
+from daypass.customers.tokens import token_create, token_revoke
 
 router = Router(tags=["customers"])
 
@@ -73,6 +73,14 @@ def token_login(request: HttpRequest, payload: TokenIn):
         raise Unauthenticated(message="Wrong username or password.")
     _token, secret = token_create(account=account, name="api login", now=now)
     return Status(201, {"token": secret})
+
+
+@router.delete("/tokens/current", response={204: None, **ERROR_RESPONSES})
+def token_logout(request: HttpRequest):
+    """Revoke the token this request was made with."""
+    token = ApiToken.objects.select_related("account__customer").get(pk=request.auth.api_token_id)
+    token_revoke(actor=request.auth, token=token, now=clock.now())
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
