@@ -37,6 +37,11 @@ class LicenseStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+# Imported here, not at the top: status.py needs LicenseStatus (above) from this module, and
+# the License indexes below need the status expression.
+from daypass.licenses.status import status_expression  # noqa: E402
+
+
 class License(models.Model):
     """One card. Status is derived (see licenses.status), never stored."""
 
@@ -62,9 +67,21 @@ class License(models.Model):
         indexes = [
             models.Index(fields=["customer", "card"], name="license_customer_card"),
             models.Index(fields=["customer", "type", "card"], name="license_customer_type_card"),
-            models.Index(fields=["customer", "available_days"], name="license_customer_days"),
-            models.Index(fields=["customer", "activated_at"], name="license_customer_activated"),
+            # Orders of the list end with the card, so a page is read straight off the index.
+            models.Index(
+                fields=["customer", "available_days", "card"], name="license_customer_days_card"
+            ),
+            models.Index(
+                fields=["customer", "activated_at", "card"], name="license_customer_activ_card"
+            ),
             models.Index(fields=["device", "activated_at"], name="license_device_activated"),
+            # Status filters and counts: the planner matches the same CASE expression the
+            # selectors use, and ANALYZE keeps statistics on it (good row estimates).
+            models.Index(F("customer"), status_expression(), name="license_customer_status"),
+            # Locked licenses are few; this finds them without reading the others.
+            models.Index(
+                fields=["customer", "card"], condition=Q(locked=True), name="license_locked_card"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -120,6 +137,8 @@ class Transfer(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["from_customer", "at"], name="transfer_from_at"),
+            # The newest page of a busy customer's records, read backwards with the OR filter.
+            models.Index(fields=["at", "id"], name="transfer_at_id"),
             models.Index(fields=["to_customer", "at"], name="transfer_to_at"),
             models.Index(fields=["license", "at"], name="transfer_license_at"),
         ]
