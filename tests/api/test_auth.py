@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from daypass.core.throttle import LOGIN_FAILURE_LIMIT
+from daypass.core.throttle import ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT
 from daypass.customers.models import ApiToken
 from daypass.customers.tokens import token_authenticate, token_create, token_hash, token_revoke
 from tests.api.conftest import ApiClient, error_of
@@ -81,7 +81,7 @@ def test_failed_logins_are_throttled_per_username(api_as, tree):
 
 def test_failed_logins_are_throttled_per_address(api_as, tree):
     client = api_as(None)
-    for i in range(LOGIN_FAILURE_LIMIT):
+    for i in range(ADDRESS_FAILURE_LIMIT):
         client.client.post(
             "/api/v1/tokens",
             {"username": f"guess{i}", "password": "wrong"},
@@ -218,8 +218,9 @@ def test_authenticated_account_matches_the_database(tree):
     assert account.email == tree.dealer_operator.email  # deferred, read on access
 
 
-def test_a_token_revokes_itself(api_as, tree):
-    client = api_as(tree.dealer_admin)
+@pytest.mark.parametrize("role", ["dealer_admin", "dealer_viewer", "gateway"])
+def test_a_token_revokes_itself(api_as, tree, gateway, role):
+    client = api_as(gateway if role == "gateway" else getattr(tree, role))
     response = client.delete("/tokens/current")
     assert response.status_code == 204
     assert client.get("/me").status_code == 401

@@ -111,3 +111,11 @@ def test_docs_page_uses_no_cdn(api_as):
     html = response.content.decode()
     assert "cdn" not in html.lower()
     assert "swagger-ui-bundle.js" in html
+
+
+def test_the_project_urls_serve_the_api_and_its_json_404(api_as, settings):
+    settings.ROOT_URLCONF = "daypass.urls"
+    assert api_as(None).get("/health").json() == {"status": "ok"}
+    response = api_as(None).get("/no/such/endpoint")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"

@@ -119,14 +119,18 @@ class BearerToken(HttpBearer):
     The gate itself admits gateway tokens and platform administrators.
     """
 
-    def __init__(self, *, gate: bool = False) -> None:
+    def __init__(self, *, gate: bool = False, any_role: bool = False) -> None:
         super().__init__()
         self.gate = gate
+        # For what every token may do to itself (revoke), whatever its role.
+        self.any_role = any_role
 
     def __call__(self, request: HttpRequest) -> Account:
         account = authenticated_account(request)
         if account is None:
             raise Unauthenticated(message="A valid bearer token is required.")
+        if self.any_role:
+            return account
         if self.gate:
             if account.role != Role.GATEWAY and not account.is_platform_admin:
                 raise Forbidden(message="Only gateway tokens may report to the gate.")

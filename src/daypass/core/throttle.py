@@ -16,6 +16,9 @@ from daypass.core.errors import DaypassError
 from daypass.core.models import AuditEvent
 
 LOGIN_FAILURE_LIMIT = 10
+# Higher per address: many people may share one (an office behind NAT), and one person's typos
+# should not lock out the rest.
+ADDRESS_FAILURE_LIMIT = 50
 LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
 LOGIN_FAILED_ACTION = "login.failed"
 
@@ -25,7 +28,7 @@ class LoginThrottled(DaypassError):
 
 
 def login_throttled(*, username: str, address: str | None, now: datetime) -> bool:
-    """True if `username` or `address` reached the failure limit within the window."""
+    """True if `username` or `address` reached its failure limit within the window."""
     address_filter = Q(ip_address=address) if address else Q(pk__in=[])
     counts = AuditEvent.objects.filter(
         action=LOGIN_FAILED_ACTION, at__gt=now - LOGIN_FAILURE_WINDOW
@@ -34,7 +37,8 @@ def login_throttled(*, username: str, address: str | None, now: datetime) -> boo
         by_address=Count("pk", filter=address_filter),
     )
     return (
-        counts["by_username"] >= LOGIN_FAILURE_LIMIT or counts["by_address"] >= LOGIN_FAILURE_LIMIT
+        counts["by_username"] >= LOGIN_FAILURE_LIMIT
+        or counts["by_address"] >= ADDRESS_FAILURE_LIMIT
     )
 
 

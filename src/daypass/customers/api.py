@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, idempotent, page_of
+from daypass.core.api import ERROR_RESPONSES, BearerToken, idempotent, page_of
 from daypass.core.errors import NotFound, Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.core.tenancy import customer_in_scope, subtree_customers
@@ -75,7 +75,9 @@ def token_login(request: HttpRequest, payload: TokenIn):
     return Status(201, {"token": secret})
 
 
-@router.delete("/tokens/current", response={204: None, **ERROR_RESPONSES})
+@router.delete(
+    "/tokens/current", auth=BearerToken(any_role=True), response={204: None, **ERROR_RESPONSES}
+)
 def token_logout(request: HttpRequest):
     """Revoke the token this request was made with."""
     token = ApiToken.objects.select_related("account__customer").get(pk=request.auth.api_token_id)
