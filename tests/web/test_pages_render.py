@@ -50,3 +50,24 @@ def test_pages_require_login(page, client, tree):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_an_expired_session_sends_htmx_to_the_login_page_not_into_the_table(client, tree):
+    response = client.get(
+        reverse("web:licenses"),
+        {"status": "unused"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/licenses/?status=unused",
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/licenses/%3Fstatus%3Dunused"
+
+
+def test_not_found_is_a_console_page(tree, login):
+    client = login(tree.dealer_admin)
+
+    response = client.get(reverse("web:licenses"), {"customer": tree.sibling.number})
+
+    assert response.status_code == 404
+    assert "Back to License Management" in response.content.decode()

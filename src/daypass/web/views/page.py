@@ -13,27 +13,33 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from daypass.core.errors import DaypassError, NotFound
 from daypass.customers.models import Customer
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selector_customers
 
-# An htmx request for a list gets only this block of the page: the table partial.
-PARTIAL_KEY = "partial_template"
-
 
 def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; `NotFound` from any selector or service is a plain 404."""
+    """Login required; `NotFound` from any selector or service is a plain 404.
 
-    @login_required
+    When the session has expired, an htmx request (a filter change) is told to load the login
+    page as a whole page; a plain redirect would put the login form inside the table.
+    """
+    protected = login_required(view)
+
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            current = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(current).url)
         try:
-            return view(request, *args, **kwargs)
+            return protected(request, *args, **kwargs)
         except NotFound as error:
             raise Http404(error.message) from None
 
