@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from daypass.billing.sweep import ProgressCallback, SweepResult, sweep_run
 from daypass.core import clock
@@ -41,7 +41,6 @@ def run_sweeps_until_stopped(
                 on_sweep_done(result)
         finally:
             # The thread may sleep for minutes: give the connection back rather than hold it.
-            close_old_connections()
             connection.close()
         stop_event.wait(interval_seconds)
 
