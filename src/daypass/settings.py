@@ -203,6 +203,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DAYPASS_MAX_BODY_BYTES", 1024 * 1024)
 DAYPASS_SWEEP_INTERVAL_SECONDS = env_int("DAYPASS_SWEEP_INTERVAL_SECONDS", 60)
 DAYPASS_SWEEP_CHUNK_SIZE = env_int("DAYPASS_SWEEP_CHUNK_SIZE", 5000)
 
+# API: how long a process remembers a gateway token (0: ask the database every call). A revoked
+# gateway token stops working within this many seconds (at once in the revoking process).
+DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = env_int("DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS", 10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -139,6 +139,7 @@ def test_superior_admin_may_revoke_a_sub_customers_token(tree):
 
 
 def test_last_used_at_is_written_at_most_once_a_minute(tree, django_assert_num_queries):
+    # (an admin's token: people's tokens are never remembered, so every call asks the database)
     token, secret = token_create(account=tree.dealer_admin, name="t", now=NOW)
     with django_assert_num_queries(2):  # lookup + first UPDATE
         assert token_authenticate(secret=secret, now=NOW) == tree.dealer_admin
@@ -224,3 +225,31 @@ def test_a_token_revokes_itself(api_as, tree, gateway, role):
     response = client.delete("/tokens/current")
     assert response.status_code == 204
     assert client.get("/me").status_code == 401
+
+
+def test_gateway_tokens_are_remembered_for_the_ttl(tree, gateway, settings):
+    settings.DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = 10
+    token, secret = token_create(account=gateway, name="t", now=NOW)
+    assert token_authenticate(secret=secret, now=NOW) is not None
+    # Revoked behind the cache's back (another process): still answered within the TTL...
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=NOW)
+    assert token_authenticate(secret=secret, now=NOW + timedelta(seconds=9)) is not None
+    # ...and refused once it has passed.
+    assert token_authenticate(secret=secret, now=NOW + timedelta(seconds=10)) is None
+
+
+def test_revoking_forgets_a_remembered_gateway_token_at_once(api_as, tree, gateway, settings):
+    settings.DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = 10
+    token, secret = token_create(account=gateway, name="t", now=NOW)
+    client = ApiClient(secret)
+    assert client.post("/gate/reports", {"reports": [{"device": "X"}]}).status_code == 200
+    token_revoke(actor=tree.platform_admin, token=token, now=NOW)
+    assert client.post("/gate/reports", {"reports": [{"device": "X"}]}).status_code == 401
+
+
+def test_people_are_never_remembered(tree, settings, django_assert_num_queries):
+    settings.DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = 10
+    secret = token_create(account=tree.platform_admin, name="t", now=NOW)[1]
+    token_authenticate(secret=secret, now=NOW)
+    with django_assert_num_queries(1):
+        token_authenticate(secret=secret, now=NOW)

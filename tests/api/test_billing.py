@@ -71,29 +71,42 @@ def test_gate_answers_every_reason_in_request_order(api_as, tree, gateway):
     assert Device.objects.get(number="EMPTY").blacklisted is True
 
 
-def test_gate_batch_of_paid_devices_costs_two_queries(
-    api_as, tree, gateway, django_assert_num_queries
-):
+@pytest.fixture
+def paid_devices(tree):
     far = NOW + timedelta(days=3650)
+    model = make_device(customer=tree.dealer).model
     numbers = [f"P{i:04d}" for i in range(1000)]
     Device.objects.bulk_create(
-        Device(
-            number=n,
-            model=make_device(customer=tree.dealer).model,
-            customer=tree.dealer,
-            service_until=far,
-            registered_at=NOW,
-        )
+        Device(number=n, model=model, customer=tree.dealer, service_until=far, registered_at=NOW)
         for n in numbers
     )
+    return numbers
+
+
+def test_gate_batch_of_paid_devices_costs_two_queries(
+    api_as, gateway, paid_devices, settings, django_assert_num_queries
+):
+    settings.DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = 0
     client = api_as(gateway)
     report(client, "P0000")  # the token's last_used_at is written (at most once a minute)
-    body = {"reports": [{"device": n} for n in numbers]}
+    body = {"reports": [{"device": n} for n in paid_devices]}
     # One query for the token (by its hash), one for the 1,000 devices.
     with django_assert_num_queries(2):
         response = client.post("/gate/reports", body)
     assert response.status_code == 200
     assert all(r["reason"] == "paid" for r in response.json()["results"])
+
+
+def test_gate_batch_with_a_remembered_gateway_token_costs_one_query(
+    api_as, gateway, paid_devices, settings, django_assert_num_queries
+):
+    settings.DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = 10
+    client = api_as(gateway)
+    report(client, "P0000")
+    body = {"reports": [{"device": n} for n in paid_devices]}
+    with django_assert_num_queries(1):  # the devices
+        response = client.post("/gate/reports", body)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
