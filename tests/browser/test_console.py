@@ -211,3 +211,33 @@ def test_screenshots_of_the_other_pages(page, shop, screenshot):
     page.get_by_role("button", name="Create token").click()
     assert page.get_by_test_id("new-secret").is_visible()
     screenshot(page, "20-api-token-created")
+
+
+def test_without_javascript_filters_submit_and_actions_confirm_on_a_page(
+    browser, live_server, shop, screenshot
+):
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.base_url = live_server.url
+    try:
+        log_in(page, "northwind-operator")
+        page.goto(page.base_url + "/licenses/")
+        page.select_option("#f-type", "VIDEO-90")
+        page.select_option("#f-status", "unused")
+        page.get_by_role("button", name="Filter").click()
+        page.wait_for_url(re.compile(r"type=VIDEO-90.*status=unused|status=unused.*type=VIDEO-90"))
+        row = page.locator("tr[data-card]").first
+        card = row.get_attribute("data-card")
+
+        row.get_by_role("button", name="Lock").click()
+
+        assert "A locked license cannot be sold, returned or bound." in page.inner_text("main")
+        screenshot(page, "21-lock-confirmation-without-javascript")
+        page.get_by_role("button", name="Confirm").click()
+        assert f"License {card} is locked." in page.locator(".messages").inner_text()
+        assert "type=VIDEO-90" in page.url
+        assert License.objects.get(card=card).locked
+    finally:
+        context.close()

@@ -284,3 +284,15 @@ def test_after_selling_a_batch_the_list_does_not_select_the_next_batch(tree, cat
     )
 
     assert response["Location"] == reverse("web:licenses") + "?type=ADAS-365"
+
+
+def test_sort_by_available_days_and_back(tree, catalog, login):
+    client = login(tree.distributor_admin)
+
+    ascending = client.get(reverse("web:licenses"), {"order": "available_days"})
+    descending = client.get(reverse("web:licenses"), {"order": "-available_days"})
+
+    assert cards(ascending)[:3] == ["L0005", "L0003", "L0004"]
+    assert cards(descending)[-1] == "L0005"
+    assert 'aria-sort="ascending"' in ascending.content.decode()
+    assert "order=-available_days" in ascending.content.decode()

@@ -76,3 +76,19 @@ def role_label(value: str) -> str:
     from daypass.web.status_labels import ROLE_LABELS
 
     return str(ROLE_LABELS.get(value, value))
+
+
+@register.inclusion_tag("web/partials/_sort_header.html", takes_context=True)
+def sort_header(context, field: str, label: str, target: str, numeric: bool = False) -> dict:
+    """A column header that sorts by `field`; a second click reverses the order."""
+    request = context["request"]
+    current = request.GET.get("order", "")
+    direction = "asc" if current == field else "desc" if current == f"-{field}" else ""
+    next_order = f"-{field}" if current == field else field
+    return {
+        "label": label,
+        "url": query(context, order=next_order, page=None),
+        "direction": direction,
+        "target": target,
+        "numeric": numeric,
+    }

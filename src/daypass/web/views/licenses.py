@@ -33,6 +33,7 @@ FILTER_FIELDS = (
     "activated_to",
     "device",
     "locked",
+    "order",
 )
 
 

@@ -116,6 +116,15 @@
     if (next) next.value = window.location.pathname + window.location.search;
   });
 
+  // A sorted column (a header link swapped only the table) must survive the next filter change.
+  function syncHiddenFromUrl() {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("input[data-from-url]").forEach(function (input) {
+      input.value = params.get(input.dataset.fromUrl) || "";
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", syncHiddenFromUrl);
+
   document.addEventListener("DOMContentLoaded", refreshSelection);
   document.addEventListener("htmx:afterSettle", refreshSelection);
 })();
