@@ -115,7 +115,7 @@ def devices_transfer(
     whole operation. A device already owned by `to` stays where it is.
     """
     from daypass.licenses.models import License, TransferMethod
-    from daypass.licenses.services import lock_licenses_in_order, move_licenses_with_transfers
+    from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
 
     if not devices:
         raise ValidationFailed(message="Name at least one device.", field="devices")

@@ -32,13 +32,20 @@ from daypass.core.errors import DaypassError, NotFound, ValidationFailed
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 from daypass.devices.services import device_clear_blacklist, lock_device
-from daypass.licenses.models import License, LicenseType, TopUp, Transfer, TransferMethod
+from daypass.licenses.models import License, LicenseType, TopUp, TransferMethod
 from daypass.licenses.permissions import (
     customer_visible_to,
     require_customer_visible,
     require_license_operation,
     require_owner_operation,
     require_platform_admin,
+)
+from daypass.licenses.rows import (
+    BULK_CHUNK,
+    lock_license,
+    lock_license_with_its_device,
+    lock_licenses_in_order,
+    move_licenses_with_transfers,
 )
 
 ISSUE_MAX_QUANTITY = 100_000
@@ -47,7 +54,6 @@ LICENSE_TYPE_MAX_DAYS = 36_500
 # Issued cards are CARD_PREFIX + a zero-padded sequence, so card order is issue order.
 CARD_PREFIX = "DP"
 CARD_DIGITS = 10
-BULK_CHUNK = 2_000
 # Audit events name at most this many cards; the count is always recorded.
 AUDIT_MAX_CARDS = 200
 
@@ -59,58 +65,6 @@ class TransferResult:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _chunks(items: Sequence, size: int = BULK_CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def lock_licenses_in_order(pks: Iterable[int]) -> list[License]:
-    """Lock the licenses by primary key order and return them fresh, in that order.
-
-    The locking query joins nothing: on PostgreSQL a row updated while we waited is re-checked
-    against the joined rows as they were before, so a join would silently drop a license
-    whose owner just changed. The related rows are read afterwards, with the locks held.
-    """
-    ordered = sorted(set(pks))
-    locked: list[License] = []
-    for chunk in _chunks(ordered):
-        locked_pks = list(
-            License.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        locked.extend(
-            License.objects.select_related("customer", "type")
-            .filter(pk__in=locked_pks)
-            .order_by("pk")
-        )
-    return locked
-
-
-def _lock_license(license: License) -> License:
-    locked = lock_licenses_in_order([license.pk])
-    if not locked:
-        raise NotFound(message=f"License {license.card} not found.")
-    return locked[0]
-
-
-def _lock_license_with_its_device(license: License) -> tuple[License, Device | None]:
-    """Lock the license and its bound device, device first (the fixed lock order).
-
-    The device is read before the license is locked, so it may change in between; then the
-    device is released at commit and we try again with the new one.
-    """
-    device_id = License.objects.filter(pk=license.pk).values_list("device_id", flat=True).first()
-    for _attempt in range(5):
-        device = lock_device(device_id) if device_id is not None else None
-        fresh = _lock_license(license)
-        if fresh.device_id == device_id:
-            return fresh, device
-        device_id = fresh.device_id
-    raise DaypassError("conflict", "The license changed while we were working on it; try again.")
 
 
 def _audit_cards(licenses: Sequence[License]) -> dict:
@@ -136,41 +90,6 @@ def _require_sellable(license: License) -> None:
         raise DaypassError("license_expired", f"License {license.card} has expired.")
     if license.device_id is not None:
         raise DaypassError("license_bound", f"License {license.card} is bound to a device.")
-
-
-def move_licenses_with_transfers(
-    *,
-    licenses: Sequence[License],
-    to_of: dict[int, Customer] | Customer,
-    method: str,
-    batch: uuid.UUID,
-    actor: Account | None,
-    now: datetime,
-) -> None:
-    """One transfer per license (from its current owner) and the ownership change itself."""
-    rows = []
-    by_target: dict[int, list[int]] = {}
-    for lic in licenses:
-        target = to_of if isinstance(to_of, Customer) else to_of[lic.pk]
-        rows.append(
-            Transfer(
-                at=now,
-                license=lic,
-                type_id=lic.type_id,
-                from_customer_id=lic.customer_id,
-                to_customer=target,
-                method=method,
-                batch=batch,
-                account=actor,
-                account_username=actor.username if actor else "",
-            )
-        )
-        by_target.setdefault(target.pk, []).append(lic.pk)
-        lic.customer = target
-    Transfer.objects.bulk_create(rows, batch_size=BULK_CHUNK)
-    for target_pk, pks in by_target.items():
-        for chunk in _chunks(pks):
-            License.objects.filter(pk__in=chunk).update(customer_id=target_pk)
 
 
 def _distinct_by_pk(licenses: Iterable[License]) -> list[License]:
@@ -326,7 +245,7 @@ def licenses_issue(
 @transaction.atomic
 def license_top_up(*, actor: Account, license: License, days: int, now: datetime) -> License:
     """Add `days` to total and available days (platform admin); lifts the device's blacklist."""
-    locked, device = _lock_license_with_its_device(license)
+    locked, device = lock_license_with_its_device(license)
     require_license_operation(actor, locked, "top_up")
     _require_int(days, field="days", low=1, high=TOP_UP_MAX_DAYS)
     License.objects.filter(pk=locked.pk).update(
@@ -351,7 +270,7 @@ def license_top_up(*, actor: Account, license: License, days: int, now: datetime
 @transaction.atomic
 def license_lock(*, actor: Account, license: License, now: datetime) -> License:
     """Lock an Unused license so it can be neither sold, returned nor bound."""
-    locked = _lock_license(license)
+    locked = lock_license(license)
     require_license_operation(actor, locked, "lock")
     if locked.locked:
         raise DaypassError("license_locked", f"License {locked.card} is already locked.")
@@ -367,7 +286,7 @@ def license_lock(*, actor: Account, license: License, now: datetime) -> License:
 
 @transaction.atomic
 def license_unlock(*, actor: Account, license: License, now: datetime) -> License:
-    locked = _lock_license(license)
+    locked = lock_license(license)
     require_license_operation(actor, locked, "unlock")
     if not locked.locked:
         raise DaypassError("license_not_locked", f"License {locked.card} is not locked.")
@@ -386,7 +305,7 @@ def license_bind(*, actor: Account, license: License, device: Device, now: datet
     to a blacklisted device lifts the blacklist.
     """
     fresh_device = lock_device(device.pk)
-    locked = _lock_license(license)
+    locked = lock_license(license)
     require_license_operation(actor, locked, "bind")
     if not customer_visible_to(actor, fresh_device.customer):
         raise NotFound(message=f"Device {fresh_device.number} not found.")
@@ -440,7 +359,7 @@ def license_bind(*, actor: Account, license: License, device: Device, now: datet
 @transaction.atomic
 def license_unbind(*, actor: Account, license: License, now: datetime) -> License:
     """Clear the binding. The device keeps the usage time it has already paid for."""
-    locked, device = _lock_license_with_its_device(license)
+    locked, device = lock_license_with_its_device(license)
     require_license_operation(actor, locked, "unbind")
     if device is None:
         raise DaypassError("license_not_bound", f"License {locked.card} is not bound.")

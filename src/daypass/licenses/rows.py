@@ -1,0 +1,114 @@
+"""Row-level building blocks of the license services: locks in the fixed order, and ownership
+changes with their sales records. Callers hold a transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import transaction
+
+from daypass.core.errors import DaypassError, NotFound
+from daypass.customers.models import Account, Customer
+from daypass.devices.models import Device
+from daypass.devices.services import lock_device
+from daypass.licenses.models import License, Transfer
+
+BULK_CHUNK = 2_000
+
+
+class _DeviceChanged(Exception):
+    """The license's device changed between reading and locking; roll back and retry."""
+
+
+def _chunks(items: Sequence, size: int = BULK_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def lock_licenses_in_order(pks: Iterable[int]) -> list[License]:
+    """Lock the licenses by primary key order and return them fresh, in that order.
+
+    The locking query joins nothing: on PostgreSQL a row updated while we waited is re-checked
+    against the joined rows as they were before, so a join would silently drop a license
+    whose owner just changed. The related rows are read afterwards, with the locks held.
+    """
+    ordered = sorted(set(pks))
+    locked: list[License] = []
+    for chunk in _chunks(ordered):
+        locked_pks = list(
+            License.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        locked.extend(
+            License.objects.select_related("customer", "type")
+            .filter(pk__in=locked_pks)
+            .order_by("pk")
+        )
+    return locked
+
+
+def lock_license(license: License) -> License:
+    locked = lock_licenses_in_order([license.pk])
+    if not locked:
+        raise NotFound(message=f"License {license.card} not found.")
+    return locked[0]
+
+
+def lock_license_with_its_device(license: License) -> tuple[License, Device | None]:
+    """Lock the license and its bound device, device first (the fixed lock order).
+
+    The device is read before the license is locked, so it may change in between. Then the
+    savepoint is rolled back, which releases both row locks, and we try again with the new
+    device, so the order is never broken.
+    """
+    device_id = License.objects.filter(pk=license.pk).values_list("device_id", flat=True).first()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                device = lock_device(device_id) if device_id is not None else None
+                fresh = lock_license(license)
+                if fresh.device_id != device_id:
+                    raise _DeviceChanged(fresh.device_id)
+                return fresh, device
+        except _DeviceChanged as changed:
+            device_id = changed.args[0]
+    raise DaypassError("conflict", "The license changed while we were working on it; try again.")
+
+
+def move_licenses_with_transfers(
+    *,
+    licenses: Sequence[License],
+    to_of: dict[int, Customer] | Customer,
+    method: str,
+    batch: uuid.UUID,
+    actor: Account | None,
+    now: datetime,
+) -> None:
+    """One transfer per license (from its current owner) and the ownership change itself."""
+    rows = []
+    by_target: dict[int, list[int]] = {}
+    for lic in licenses:
+        target = to_of if isinstance(to_of, Customer) else to_of[lic.pk]
+        rows.append(
+            Transfer(
+                at=now,
+                license=lic,
+                type_id=lic.type_id,
+                from_customer_id=lic.customer_id,
+                to_customer=target,
+                method=method,
+                batch=batch,
+                account=actor,
+                account_username=actor.username if actor else "",
+            )
+        )
+        by_target.setdefault(target.pk, []).append(lic.pk)
+        lic.customer = target
+    Transfer.objects.bulk_create(rows, batch_size=BULK_CHUNK)
+    for target_pk, pks in by_target.items():
+        for chunk in _chunks(pks):
+            License.objects.filter(pk__in=chunk).update(customer_id=target_pk)
