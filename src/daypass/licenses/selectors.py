@@ -64,25 +64,34 @@ def license_list(
 
 
 def _counts_by_type(customer: Customer, type_code: str | None = None) -> list[dict[str, Any]]:
-    """One GROUP BY over the customer's licenses: per type, the count of each status, the
-    total and the running-low counts. At most one row per license type reaches Python."""
+    """Per license type the customer owns: the count of each status, the total and the
+    running-low counts. One GROUP BY (type, status) in the database, the status computed once
+    per row; at most five rows per license type reach Python, which adds them up."""
     owned = License.objects.filter(customer=customer)
     if type_code:
         owned = owned.filter(type__code=type_code)
-    status_counts = {
-        status.value: Count("pk", filter=Q(status=status.value)) for status in LicenseStatus
-    }
-    return list(
+    groups = (
         owned.annotate(status=status_expression())
-        .values("type_id")
+        .values("type_id", "status")
         .annotate(
-            total=Count("pk"),
+            n=Count("pk"),
             below_30_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=30)),
             below_7_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=7)),
-            **status_counts,
         )
         .order_by()
     )
+    by_type: dict[int, dict[str, Any]] = {}
+    for group in groups:
+        row = by_type.setdefault(
+            group["type_id"],
+            {"type_id": group["type_id"], "total": 0, "below_30_days": 0, "below_7_days": 0}
+            | {status.value: 0 for status in LicenseStatus},
+        )
+        row[group["status"]] += group["n"]
+        row["total"] += group["n"]
+        row["below_30_days"] += group["below_30_days"]
+        row["below_7_days"] += group["below_7_days"]
+    return list(by_type.values())
 
 
 def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
