@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from daypass.billing import sweep as sweep_module
 from daypass.billing.gate import gate_check
 from daypass.billing.ledger_audit import ledger_audit
 from daypass.billing.models import Deduction
@@ -151,32 +150,3 @@ def test_a_failure_after_the_license_update_in_a_report_leaves_nothing(monkeypat
     assert (license.available_days, license.activated_at) == (30, None)
     assert Device.objects.get().service_until is None
     assert not Deduction.objects.exists()
-
-
-def test_a_failure_inside_a_sweep_chunk_leaves_that_chunk_untouched(monkeypatch):
-    devices = make_due_devices(10)
-    real_charge = sweep_module._charge_chunk_postgresql
-    chunks = []
-
-    def charge_then_crash_on_second_chunk(**kwargs):
-        charged = real_charge(**kwargs)
-        chunks.append(kwargs["device_ids"])
-        if len(chunks) == 2:
-            raise RuntimeError("injected after the chunk's updates")
-        return charged
-
-    monkeypatch.setattr(sweep_module, "_charge_chunk_postgresql", charge_then_crash_on_second_chunk)
-    with pytest.raises(RuntimeError):
-        sweep_run(now=NOW, chunk_size=4)
-
-    first_chunk = set(chunks[0])
-    assert (
-        set(Deduction.objects.values_list("device_id", flat=True)) == first_chunk
-    )  # the first chunk committed, the second rolled back whole
-    assert License.objects.filter(available_days=29).count() == 4
-    assert Device.objects.filter(service_until__isnull=False).count() == 4
-
-    # The next sweep picks up where the failed one stopped, charging the rest once.
-    monkeypatch.setattr(sweep_module, "_charge_chunk_postgresql", real_charge)
-    assert sweep_run(now=NOW).charged == 6
-    assert_charged_exactly_once(devices)

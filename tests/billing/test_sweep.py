@@ -1,9 +1,13 @@
 """SPEC 4.2: the sweep, through `sweep_run` and `daypass charge`."""
 
+import threading
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db.models import F
 
+from daypass.billing import sweep as sweep_module
 from daypass.billing.models import Deduction
 from daypass.billing.sweep import sweep_run
 from daypass.core.models import AuditEvent
@@ -211,3 +215,49 @@ def test_charge_command_prints_progress_and_totals(owner, model):
     assert "chunk 1: 1 charged, 0 blacklisted" in text
     assert "Done: 1 charged, 0 blacklisted" in text
     assert Deduction.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_inside_a_chunk_rolls_that_chunk_back_whole(monkeypatch):
+    platform = factories.make_customer(name="Platform")
+    owner = factories.make_customer(parent=platform, name="Fleet")
+    model = factories.make_device_model()
+    devices = [factories.make_device(customer=owner, model=model) for _ in range(10)]
+    for device in devices:
+        bound_license(device=device, activated_at=NOW - DAY)
+    chunks = []
+
+    def crash_after_the_second_chunk(real):
+        def charge(**kwargs):
+            result = real(**kwargs)
+            chunks.append(kwargs["device_ids"])
+            if len(chunks) == 2:
+                raise RuntimeError("injected after the chunk's writes")
+            return result
+
+        return charge
+
+    for name in ("_charge_chunk_postgresql", "_charge_chunk_sqlite"):
+        monkeypatch.setattr(
+            sweep_module, name, crash_after_the_second_chunk(getattr(sweep_module, name))
+        )
+    with pytest.raises(RuntimeError):
+        sweep_run(now=NOW, chunk_size=4)
+    monkeypatch.undo()
+
+    assert set(Deduction.objects.values_list("device_id", flat=True)) == set(chunks[0])
+    assert Device.objects.filter(service_until__isnull=False).count() == 4
+    assert License.objects.filter(available_days=F("total_days") - 1).count() == 4
+    assert sweep_run(now=NOW).charged == 6
+    assert Deduction.objects.filter(result="success").count() == 10
+
+
+def test_a_stop_request_ends_the_sweep_between_chunks(owner, model):
+    for _ in range(6):
+        bound_license(device=make_device(owner, model), activated_at=NOW - DAY)
+    stop = threading.Event()
+
+    result = sweep_run(now=NOW, chunk_size=2, progress=lambda r: stop.set(), stop_event=stop)
+
+    assert (result.charged, result.chunks, result.stopped) == (2, 1, True)
+    assert sweep_run(now=NOW).charged == 4
