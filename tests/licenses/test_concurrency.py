@@ -190,3 +190,51 @@ def test_concurrent_issues_never_share_a_card_number(setup):
     assert successes(outcomes) == 4
     assert License.objects.count() == 2000
     assert License.objects.values("card").distinct().count() == 2000
+
+
+def test_concurrent_binds_of_two_licenses_to_one_blacklisted_device_both_succeed(setup):
+    from daypass.core.models import AuditEvent
+    from daypass.devices.models import Device
+
+    tree, model, license_type = setup
+    device = factories.make_device(
+        customer=tree.dealer, model=model, blacklisted=True, blacklisted_at=NOW
+    )
+    first, second = (factories.make_license(customer=tree.dealer, type=license_type) for _ in "ab")
+
+    outcomes = race(
+        *[
+            lambda license=license: license_bind(
+                actor=tree.dealer_admin, license=license, device=device, now=NOW
+            )
+            for license in (first, second)
+        ]
+    )
+
+    # a device may carry several licenses; the blacklist is lifted exactly once
+    assert successes(outcomes) == 2
+    assert License.objects.filter(device=device).count() == 2
+    assert Device.objects.get(pk=device.pk).blacklisted is False
+    assert AuditEvent.objects.filter(action="device.blacklist_clear").count() == 1
+
+
+def test_a_bind_racing_the_devices_transfer_leaves_the_license_with_the_devices_owner(setup):
+    from daypass.devices.models import Device
+    from daypass.devices.services import devices_transfer
+
+    tree, model, license_type = setup
+    other_fleet = factories.make_customer(parent=tree.dealer, name="Fleet 2")
+    device = factories.make_device(customer=tree.fleet, model=model)
+    license = factories.make_license(customer=tree.dealer, type=license_type)
+
+    outcomes = race(
+        lambda: license_bind(actor=tree.dealer_admin, license=license, device=device, now=NOW),
+        lambda: devices_transfer(
+            actor=tree.distributor_admin, devices=[device], to=other_fleet, now=NOW
+        ),
+    )
+
+    assert successes(outcomes) == 2
+    stored = License.objects.get(pk=license.pk)
+    assert stored.device_id == device.pk
+    assert stored.customer == Device.objects.get(pk=device.pk).customer == other_fleet

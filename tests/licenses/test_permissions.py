@@ -12,6 +12,7 @@ from daypass.licenses.permissions import can_operate_license
 from daypass.licenses.services import (
     license_bind,
     license_lock,
+    license_top_up,
     license_unbind,
     license_unlock,
     licenses_return,
@@ -64,6 +65,16 @@ EXPECTED = {
         "not_found",
     ],
     "sell": [OK, OK, "forbidden", "forbidden", "forbidden", "forbidden", "not_found", "not_found"],
+    "top_up": [
+        "forbidden",
+        "forbidden",
+        "forbidden",
+        "forbidden",
+        "forbidden",
+        "forbidden",
+        "not_found",
+        "not_found",
+    ],
     "return": [
         OK,
         OK,
@@ -107,11 +118,13 @@ def perform(operation, actor, license, tree, device):
             licenses_sell(actor=actor, licenses=[license], to=tree.fleet, now=now)
         case "return":
             licenses_return(actor=actor, licenses=[license], now=now)
+        case "top_up":
+            license_top_up(actor=actor, license=license, days=10, now=now)
 
 
 def observable(license):
     row = License.objects.get(pk=license.pk)
-    return (row.customer_id, row.locked, row.device_id)
+    return (row.customer_id, row.locked, row.device_id, row.available_days)
 
 
 @pytest.mark.django_db
@@ -162,6 +175,16 @@ def test_a_gateway_account_may_do_nothing(tree, license_type, fleet_device, oper
         perform(operation, gateway, license, tree, fleet_device)
 
     assert error.value.code == "forbidden"
+
+
+@pytest.mark.django_db
+def test_only_the_platform_admin_tops_up(tree, license_type, fleet_device):
+    license = factories.make_license(customer=tree.dealer, type=license_type)
+
+    perform("top_up", tree.platform_admin, license, tree, fleet_device)
+
+    assert License.objects.get(pk=license.pk).available_days == license_type.days + 10
+    assert can_operate_license(tree.platform_admin, license, "top_up") is True
 
 
 @pytest.mark.django_db
