@@ -142,7 +142,7 @@ def main() -> None:
         print(f"generated {args.licenses} licenses in {perf_counter() - started:.0f} s")
 
     from daypass.billing.selectors import deduction_list
-    from daypass.customers.models import Account
+    from daypass.customers.models import Account, Customer
     from daypass.licenses.selectors import (
         license_list,
         license_stats,
@@ -182,6 +182,15 @@ def main() -> None:
     measure("license_stats", lambda: license_stats(actor, None))
     measure("license_summary", lambda: license_summary(actor, None))
     measure("license_summary type=TYPE-1", lambda: license_summary(actor, None, "TYPE-1"))
+    small = Customer.objects.get(name="Small dealer").number
+    measure(
+        "license_stats of a sub-customer owning 1,000 of them",
+        lambda: license_stats(actor, small),
+    )
+    measure(
+        "license_list of that sub-customer, status=expired",
+        lambda: list(license_list(actor, small, {"status": "expired"})[:50]),
+    )
     print("records")
     measure(
         "transfer_list first page + count",
