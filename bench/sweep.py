@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -187,21 +188,23 @@ def checkpoint(vendor: str) -> None:
 
 
 def run_charge(*, url: str, chunk_size: int | None) -> tuple[float, float, str]:
-    """Run `daypass charge` as a subprocess: (wall seconds, its peak RSS in MB, its output)."""
+    """Run `daypass charge` as a subprocess: (wall seconds, its peak RSS in MB, its output).
+
+    It is the only child this script starts, so getrusage(RUSAGE_CHILDREN) is its peak RSS.
+    """
     command = [sys.executable, "-m", "django", "charge"]
     if chunk_size:
         command += ["--chunk-size", str(chunk_size)]
     environment = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "daypass.settings"}
     started = perf_counter()
-    process = subprocess.Popen(
+    process = subprocess.run(
         command, env=environment, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    output = process.stdout.decode()
+    if process.returncode != 0:
         sys.exit(f"daypass charge failed:\n{output}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return seconds, bench_database.peak_rss_mb(resource.RUSAGE_CHILDREN), output
 
 
 def count_success_deductions() -> int:
