@@ -88,3 +88,17 @@ def test_lock_rechecks_the_stored_row_not_the_callers_stale_copy(
         license_lock(actor=tree.dealer_admin, license=stale, now=now)
 
     assert error.value.code == "license_not_unused"
+
+
+@pytest.mark.django_db
+def test_the_audit_event_names_the_address_the_request_came_from(tree, license_type, now):
+    from daypass.core.request_context import client_ip
+
+    license = factories.make_license(customer=tree.dealer, type=license_type)
+    token = client_ip.set("203.0.113.7")
+    try:
+        license_lock(actor=tree.dealer_admin, license=license, now=now)
+    finally:
+        client_ip.reset(token)
+
+    assert AuditEvent.objects.get(action="license.lock").ip_address == "203.0.113.7"
