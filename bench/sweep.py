@@ -128,6 +128,9 @@ def main() -> None:
         f"{charged / daypass_seconds:,.0f}/s, peak RSS {peak_mb:.0f} MB "
         f"(benchmark process {bench_database.peak_rss_mb():.0f} MB)"
     )
+    # What a worker pays every interval once everything is paid: one pass over the devices.
+    idle_seconds, _, _ = run_charge(url=url, chunk_size=args.chunk_size)
+    print(f"idle sweep (nothing due, {args.devices} devices): {idle_seconds:.2f}s")
     ratio = daypass_seconds / floor_seconds
     print(
         f"sweep: {args.devices} devices, daypass {charged / daypass_seconds:,.0f}/s, "
