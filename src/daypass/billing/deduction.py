@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from daypass.billing.blacklist import NO_VALID_LICENSE, device_blacklist
@@ -23,7 +23,7 @@ from daypass.licenses.models import License
 DEVICE_STATE_FIELDS = ("service_until", "blacklisted", "blacklisted_at", "blacklist_reason")
 
 
-def charge_candidates(device_id: int):
+def charge_candidates(device_id: int) -> QuerySet:
     """The device's licenses that can pay for one charge, in the order they are used.
 
     Earliest activation first (never-activated last), then bound-at, then card number.
@@ -86,7 +86,9 @@ def _charge_license(
 ) -> Deduction:
     # Locks the license row (devices before licenses, the fixed order). The condition repeats
     # the candidate rule so a concurrent change can never take available days below zero.
-    updated = License.objects.filter(pk=license_id, available_days__gte=charge_days).update(
+    updated = License.objects.filter(
+        pk=license_id, device_id=device.pk, available_days__gte=charge_days
+    ).update(
         available_days=F("available_days") - charge_days,
         activated_at=Coalesce(F("activated_at"), now),
     )
