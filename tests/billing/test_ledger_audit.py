@@ -88,13 +88,14 @@ def test_a_long_window_covering_two_later_ones_names_both(charged_license):
 
 def test_audit_command_exits_non_zero_naming_the_license(charged_license):
     License.objects.filter(pk=charged_license.pk).update(available_days=F("available_days") + 1)
-    err = StringIO()
+    out, err = StringIO(), StringIO()
 
     with pytest.raises(SystemExit) as exit_info:
-        call_command("audit", stdout=StringIO(), stderr=err)
+        call_command("audit", stdout=out, stderr=err)
 
     assert exit_info.value.code == 1
-    assert charged_license.card in err.getvalue()
+    assert charged_license.card in out.getvalue()
+    assert "1 problem(s)" in err.getvalue()
 
 
 def test_audit_command_says_so_when_all_is_well(charged_license):
