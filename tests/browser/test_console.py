@@ -241,3 +241,25 @@ def test_without_javascript_filters_submit_and_actions_confirm_on_a_page(
         assert License.objects.get(card=card).locked
     finally:
         context.close()
+
+
+def test_transfer_a_device_with_its_license_to_a_sub_customer(page, shop, screenshot):
+    from daypass.devices.models import Device
+
+    log_in(page, "northwind-operator")
+    page.goto(page.base_url + "/devices/")
+    device = shop.dashcams[0]  # one ADAS-365 license bound
+    page.locator(f"input[name=devices][value='{device.number}']").check()
+
+    page.get_by_role("button", name="Transfer devices").click()
+    dialog = page.locator("#transfer-dialog")
+    assert "Move 1 selected devices" in dialog.inner_text()
+    dialog.locator("select[name=to]").select_option(shop.other_dealer.number)
+    screenshot(page, "22-device-transfer-dialog")
+    dialog.get_by_role("button", name="Transfer devices").click()
+
+    assert (
+        "Moved 1 device to Coastline Telematics." in page.locator(".messages .success").inner_text()
+    )
+    assert Device.objects.get(pk=device.pk).customer == shop.other_dealer
+    assert License.objects.get(device=device).customer == shop.other_dealer

@@ -67,7 +67,7 @@ def test_device_transfer_moves_the_device_and_its_licenses(tree, catalog, login)
 
     response = client.post(
         reverse("web:device_transfer"),
-        {"devices": ["860000000000001"], "to": tree.fleet.number},
+        {"devices": ["860000000000001"], "to": tree.fleet.number, "confirmed": "1"},
         follow=True,
     )
 
@@ -82,7 +82,7 @@ def test_device_transfer_outside_the_subtree_is_not_found(tree, catalog, login):
 
     response = client.post(
         reverse("web:device_transfer"),
-        {"devices": ["860000000000001"], "to": tree.sibling.number},
+        {"devices": ["860000000000001"], "to": tree.sibling.number, "confirmed": "1"},
     )
 
     assert response.status_code == 404
@@ -95,10 +95,25 @@ def test_a_viewer_cannot_transfer_devices(tree, catalog, login):
     page = client.get(reverse("web:devices"))
     response = client.post(
         reverse("web:device_transfer"),
-        {"devices": ["860000000000001"], "to": tree.dealer.number},
+        {"devices": ["860000000000001"], "to": tree.dealer.number, "confirmed": "1"},
         follow=True,
     )
 
     assert not page.context["can_transfer"]
     assert [str(m) for m in response.context["messages"]] == ["Your role may not move devices."]
+    assert Device.objects.get(number="860000000000001").customer == tree.distributor
+
+
+def test_device_transfer_without_confirmation_asks_on_a_page(tree, catalog, login):
+    client = login(tree.distributor_operator)
+
+    response = client.post(reverse("web:device_transfer"), {"devices": ["860000000000001"]})
+
+    assert response.status_code == 200
+    assert "Move 1 device to the customer below?" in response.content.decode()
+    assert [t.number for t in response.context["transfer_targets"]] == [
+        tree.distributor.number,
+        tree.dealer.number,
+        tree.fleet.number,
+    ]
     assert Device.objects.get(number="860000000000001").customer == tree.distributor

@@ -20,7 +20,13 @@ from daypass.devices.services import devices_transfer
 from daypass.web.selection import selected_customer
 from daypass.web.service_projection import projected_service_end
 from daypass.web.views.licenses import page_size_of
-from daypass.web.views.page import console_view, render_page, run_action, safe_next, valid_filters
+from daypass.web.views.page import (
+    console_view,
+    render_page,
+    run_action,
+    safe_next,
+    valid_filters,
+)
 
 DEVICE_FILTERS = ("number", "model", "blacklisted")
 
@@ -79,6 +85,29 @@ def device_transfer(request: HttpRequest) -> HttpResponse:
     devices = list(device_list(request.user, customer, {}).filter(number__in=numbers))
     if len(devices) != len(numbers):
         raise Http404("Device not found.")
+    if request.POST.get("confirmed") != "1" or not to_number:
+        # Without JavaScript there is no dialog: ask on a page, then post again confirmed.
+        return render_page(
+            request,
+            "web/license_confirm.html",
+            {
+                "title": _("Transfer devices"),
+                "question": ngettext(
+                    "Move %(count)d device to the customer below? The licenses bound to it "
+                    "move with it.",
+                    "Move %(count)d devices to the customer below? The licenses bound to them "
+                    "move with them.",
+                    len(devices),
+                )
+                % {"count": len(devices)},
+                "next": back,
+                "devices": [device.number for device in devices],
+                "ask_target": True,
+                "transfer_targets": transfer_targets(request),
+            },
+            customer=customer,
+            nav="devices",
+        )
     target = subtree_customers(request.user.customer).filter(number=to_number).first()
     if target is None:
         raise Http404("Customer not found.")

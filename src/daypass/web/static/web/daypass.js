@@ -3,10 +3,9 @@
 (function () {
   "use strict";
 
-  function checkedCards() {
-    return Array.from(document.querySelectorAll("input[name=cards]:checked")).map(function (box) {
-      return box.value;
-    });
+  function checkedValues(field) {
+    var boxes = document.querySelectorAll("input[data-row-box][name=" + field + "]:checked");
+    return Array.from(boxes).map(function (box) { return box.value; });
   }
 
   function refreshSelection() {
@@ -33,19 +32,23 @@
       if (value !== undefined) el.textContent = value;
     });
     if (button.dataset.selection !== undefined) {
-      var cards = checkedCards();
-      form.querySelectorAll("input[name=cards]").forEach(function (el) { el.remove(); });
-      cards.forEach(function (card) {
+      // Copy the ticked rows (cards, or devices) into the dialog's form.
+      var field = button.dataset.selection || "cards";
+      var values = checkedValues(field);
+      form.querySelectorAll("input[type=hidden][name=" + field + "]").forEach(function (el) {
+        el.remove();
+      });
+      values.forEach(function (value) {
         var input = document.createElement("input");
         input.type = "hidden";
-        input.name = "cards";
-        input.value = card;
+        input.name = field;
+        input.value = value;
         form.appendChild(input);
       });
       dialog.querySelectorAll("[data-fill=count]").forEach(function (el) {
-        el.textContent = String(cards.length);
+        el.textContent = String(values.length);
       });
-      var none = cards.length === 0;
+      var none = values.length === 0;
       dialog.querySelectorAll("[data-when-empty]").forEach(function (el) { el.hidden = !none; });
       dialog.querySelectorAll("[data-when-selected]").forEach(function (el) { el.hidden = none; });
       var submit = form.querySelector("[type=submit]");
