@@ -36,9 +36,10 @@ def run_sweeps_until_stopped(
         except Exception:
             logger.exception("sweep at %s failed", started.isoformat())
         else:
-            _log_sweep(result)
             if on_sweep_done is not None:
                 on_sweep_done(result)
+            else:
+                _log_sweep(result)
         finally:
             # The thread may sleep for minutes: give the connection back rather than hold it.
             connection.close()
