@@ -22,7 +22,7 @@ def run_sweeps_until_stopped(
     interval_seconds: float,
     stop_event: threading.Event,
     progress: ProgressCallback | None = None,
-    on_sweep_done=None,
+    on_sweep_done: ProgressCallback | None = None,
 ) -> None:
     """Sweep now, then every `interval_seconds`, until `stop_event` is set.
 
