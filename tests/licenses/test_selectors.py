@@ -130,6 +130,7 @@ def dealer_licenses(tree, license_type, dealer_device, now):
             ["L-01", "L-05", "L-06", "L-02", "L-07", "L-03", "L-04"],
         ),
         ({"order": "activated_at", "status": "deactivated"}, ["L-07"]),
+        ({"order": "-total_days", "days_max": "30"}, ["L-06", "L-04", "L-03", "L-02", "L-07"]),
         ({"page": "2", "page_size": "10", "customer": "ignored here"}, None),
     ],
 )

@@ -139,6 +139,8 @@ LICENSE_ORDERS = {
     "-card": (F("card").desc(),),
     "available_days": (F("available_days").asc(), F("card").asc()),
     "-available_days": (F("available_days").desc(), F("card").desc()),
+    "total_days": (F("total_days").asc(), F("card").asc()),
+    "-total_days": (F("total_days").desc(), F("card").desc()),
     "activated_at": (F("activated_at").asc(nulls_last=True), F("card").asc()),
     "-activated_at": (F("activated_at").desc(nulls_first=True), F("card").desc()),
 }

@@ -74,6 +74,9 @@ class License(models.Model):
             models.Index(
                 fields=["customer", "activated_at", "card"], name="license_customer_activ_card"
             ),
+            models.Index(
+                fields=["customer", "total_days", "card"], name="license_customer_total_card"
+            ),
             models.Index(fields=["device", "activated_at"], name="license_device_activated"),
             # Status filters and counts: the planner matches the same CASE expression the
             # selectors use, and ANALYZE keeps statistics on it (good row estimates).
