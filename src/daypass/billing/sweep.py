@@ -243,7 +243,12 @@ def _charge_chunk_sqlite(*, device_ids: list[int], now: datetime) -> tuple[int, 
             " activated_at = COALESCE(activated_at, %s) WHERE id = %s",
             [(charge_days, at, license_id) for _, license_id, _, _, charge_days, _ in picks],
         )
-        window_ends = [_db_datetime(now + timedelta(hours=pick[5])) for pick in picks]
+        # A few license types, so a few distinct periods: adapt each window end once.
+        end_by_period = {
+            period: _db_datetime(now + timedelta(hours=period)) for period in {p[5] for p in picks}
+        }
+        window_ends = [end_by_period[pick[5]] for pick in picks]
+        trigger, success = DeductionTrigger.SWEEP.value, DeductionResult.SUCCESS.value
         cursor.executemany(
             f"UPDATE {tables['device']} SET service_until = %s WHERE id = %s",
             [(end, pick[0]) for pick, end in zip(picks, window_ends, strict=True)],
@@ -254,7 +259,7 @@ def _charge_chunk_sqlite(*, device_ids: list[int], now: datetime) -> tuple[int, 
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
             [
                 (at, device_id, license_id, owner_id, charge_days, available - charge_days, at)
-                + (end, DeductionTrigger.SWEEP.value, DeductionResult.SUCCESS.value)
+                + (end, trigger, success)
                 for (device_id, license_id, owner_id, available, charge_days, _), end in zip(
                     picks, window_ends, strict=True
                 )
