@@ -119,14 +119,21 @@ def test_same_unlicensed_device_twice_fails_once_then_is_blacklisted(owner, mode
     assert Deduction.objects.count() == 1
 
 
-def test_a_batch_of_paid_devices_costs_one_query(owner, model):
-    devices = [make_device(owner, model, service_until=NOW + HOUR) for _ in range(50)]
+def test_a_batch_of_a_thousand_paid_devices_costs_one_query(owner, model):
+    numbers = [f"Q{index:08d}" for index in range(999)]
+    Device.objects.bulk_create(
+        Device(
+            number=number, model=model, customer=owner, service_until=NOW + HOUR, registered_at=NOW
+        )
+        for number in numbers
+    )
 
     with CaptureQueriesContext(connection) as queries:
-        results = gate_check(device_numbers=[d.number for d in devices] + ["ghost"], now=NOW)
+        results = gate_check(device_numbers=numbers + ["ghost"], now=NOW)
 
     assert len(queries) == 1
-    assert [r.reason for r in results] == ["paid"] * 50 + ["unknown_device"]
+    assert [r.reason for r in results] == ["paid"] * 999 + ["unknown_device"]
+    assert all(r.service_until == NOW + HOUR for r in results[:999])
 
 
 def test_queries_grow_with_the_charges_made_not_with_the_batch(owner, model):
