@@ -31,3 +31,10 @@ def test_the_compiled_chinese_catalog_matches_the_po_file():
         msgstr = msgstr.replace('\\"', '"')
         translated = compiled.ngettext(msgid, plural, 2) if plural else compiled.gettext(msgid)
         assert translated == msgstr, msgid
+
+
+def test_no_entry_is_left_fuzzy():
+    # msgfmt skips fuzzy entries, so a fuzzy translation silently shows English.
+    for language in ("en", "zh_Hans"):
+        text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+        assert "fuzzy" not in text, language
