@@ -144,6 +144,50 @@ def stop_server(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
+# --- CPU accounting -------------------------------------------------------------------------
+# On a shared 2-core machine req/s move with whatever else runs; the CPU the server side spends
+# per request (gunicorn workers plus their PostgreSQL backends) does not, so it is printed too.
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def server_pids(server: subprocess.Popen, database: str) -> tuple[list[int], list[int]]:
+    """The gunicorn master and workers; the PostgreSQL backends serving the bench database."""
+    pids = [server.pid]
+    backends = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text.startswith("postgres:") and f" {database} " in text:
+            backends.append(int(cmdline.parent.name))
+    return pids, backends
+
+
+def server_cpu_seconds(server: subprocess.Popen, database: str) -> tuple[float, float]:
+    """CPU seconds so far of (gunicorn, PostgreSQL backends)."""
+    gunicorn, backends = server_pids(server, database)
+    return (
+        sum(process_cpu_seconds(pid) for pid in gunicorn),
+        sum(process_cpu_seconds(pid) for pid in backends),
+    )
+
+
 # --- load with wrk --------------------------------------------------------------------------
 
 WRK_SCRIPT = r"""
@@ -309,6 +353,9 @@ def main() -> None:
         args.threads = 1
 
     token = prepare_database(args.devices)
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]["NAME"]
     chooser = random.Random(1)
     batch_lines = [
         gate_body(
@@ -347,13 +394,21 @@ def main() -> None:
                 batch_bodies=batch_lines,
             )
             load(2)  # warm-up: connections, worker caches, PostgreSQL buffers
+            cpu_before = server_cpu_seconds(server, database)
             result = load(args.seconds)
+            cpu_after = server_cpu_seconds(server, database)
             result["rate"] = result["requests"] / result["seconds"]
+            requests = max(1, result["requests"])
+            result["app_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / requests
+            result["db_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / requests
+            result["cpu_ms"] = result["app_ms"] + result["db_ms"]
             results[mode] = result
             print(
                 f"{mode}: {result['rate']:,.0f} req/s, p50 {result['p50']:.2f}ms,"
                 f" p99 {result['p99']:.2f}ms, {result['requests']:,} requests,"
-                f" {result['errors']} errors, {connections} connections"
+                f" {result['errors']} errors, {connections} connections,"
+                f" server CPU {result['cpu_ms']:.2f}ms/request"
+                f" (gunicorn {result['app_ms']:.2f}, PostgreSQL {result['db_ms']:.2f})"
             )
             if result["errors"]:
                 print(f"warning: {result['errors']} requests failed in {mode}")
@@ -363,6 +418,12 @@ def main() -> None:
 
     batch = results["batch"]
     single, floor = results["single"], results["floor"]
+    print(
+        f"cpu: floor {floor['cpu_ms']:.2f}ms, single {single['cpu_ms']:.2f}ms,"
+        f" batch {batch['cpu_ms']:.2f}ms per request (gunicorn + PostgreSQL backends);"
+        f" single/floor by CPU {floor['cpu_ms'] / single['cpu_ms']:.2f};"
+        f" load average {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"gate_http: batch {BATCH}, {batch['rate'] * BATCH:,.0f} devices/s,"
         f" p99 {batch['p99']:.1f}ms"
