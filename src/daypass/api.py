@@ -37,13 +37,39 @@ from daypass.core.api import (
     json_response,
 )
 from daypass.core.errors import DaypassError
+from daypass.core.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from daypass.customers.api import router as customers_router
 from daypass.devices.api import router as devices_router
 from daypass.licenses.api import router as licenses_router
 
 logger = logging.getLogger("daypass.api")
 
-api = NinjaAPI(
+
+class DaypassAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also names the Idempotency-Key header of every POST."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path_name, operations in schema["paths"].items():
+            post = operations.get("post")
+            if post is None or path_name.endswith("/tokens"):
+                continue
+            post.setdefault("parameters", []).append(
+                {
+                    "in": "header",
+                    "name": IDEMPOTENCY_HEADER,
+                    "required": False,
+                    "description": (
+                        "Retry safely: a repeat with the same key and request gets the first "
+                        "answer (24 hours); the same key with another request is a 409."
+                    ),
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                }
+            )
+        return schema
+
+
+api = DaypassAPI(
     title="daypass API",
     version="1",
     description="Prepaid day licenses for connected devices. See docs/api.md.",
