@@ -19,7 +19,7 @@ from ninja.security import HttpBearer
 
 from daypass.core import clock
 from daypass.core.errors import Forbidden, Unauthenticated
-from daypass.core.idempotency import idempotency_key_of, run_idempotently
+from daypass.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key_of, run_idempotently
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.customers.models import Role
 from daypass.customers.tokens import token_authenticate
@@ -159,16 +159,13 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from daypass.api import api  # the one NinjaAPI, for its exception handlers
 
-        try:
-            key = idempotency_key_of(request)
-        except Exception as exc:
-            return api.on_exception(request, exc)
-        if key is None:
+        if IDEMPOTENCY_HEADER not in request.headers:
             return run(request, *args, **kwargs)
         account = authenticated_account(request)
         if account is None:
-            return run(request, *args, **kwargs)
+            return run(request, *args, **kwargs)  # answers 401
         try:
+            key = idempotency_key_of(request)
             return run_idempotently(
                 account=account,
                 key=key,

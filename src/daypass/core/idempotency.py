@@ -48,11 +48,8 @@ def request_fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def idempotency_key_of(request: HttpRequest) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    key = key.strip()
+def idempotency_key_of(request: HttpRequest) -> str:
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
             message=f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_KEY_LENGTH} characters."
