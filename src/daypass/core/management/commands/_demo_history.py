@@ -42,6 +42,7 @@ SCENARIO_DEVICES = {
     "stock": 330,
 }
 UNUSED_LICENSES = 3600
+SALES_DAY_EVERY = timedelta(days=7)
 
 
 @dataclass
@@ -86,6 +87,9 @@ class DemoHistory:
             for code in device_models
         }
         self.operators = operators
+        self.sales_grid_origin = (now - timedelta(days=400)).replace(
+            hour=9, minute=0, second=0, microsecond=0
+        )
         self.scale = scale
         self.progress = progress
         self.plans: list[Plan] = []
@@ -149,7 +153,19 @@ class DemoHistory:
         for i, (sender, receiver) in enumerate(zip(path, path[1:], strict=False)):
             method = last_hop if i == len(path) - 2 else TransferMethod.SELL
             at = start + span * (i + 1) + timedelta(minutes=self.rng.randint(0, 600))
+            if method == TransferMethod.SELL:
+                at = self.sales_day(at)
             plan.hops.append((sender, receiver, method, at))
+        if plan.hops:
+            plan.license.created_at = min(
+                plan.license.created_at, plan.hops[0][3] - timedelta(days=1)
+            )
+
+    def sales_day(self, at: datetime) -> datetime:
+        """The order day on or before `at`: customers sell in batches every few days, so the
+        sales records show batches of many cards, as a real order would."""
+        slots = (at - self.sales_grid_origin) // SALES_DAY_EVERY
+        return self.sales_grid_origin + slots * SALES_DAY_EVERY
 
     def charge(self, plan: Plan, device: Device, starts: list[datetime]) -> None:
         """Successful charges of `plan`'s license at the given window starts (oldest first)."""
@@ -400,8 +416,9 @@ class DemoHistory:
         batches: dict[tuple, uuid.UUID] = {}
         for plan in self.plans:
             for sender, receiver, method, at in plan.hops:
-                # One batch per sender, receiver, method, license type and day: one operation.
-                key = (sender.pk, receiver.pk, method, plan.license.type_id, at.date())
+                # One batch per sender, receiver, method and day: one operation (an order may
+                # mix license types).
+                key = (sender.pk, receiver.pk, method, at.date())
                 batch = batches.setdefault(key, uuid.UUID(int=self.rng.getrandbits(128), version=4))
                 transfers.append(
                     Transfer(
