@@ -59,7 +59,14 @@ def customer_by_number(number: str) -> Customer:
 @router.post(
     "/tokens",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={
+        201: TokenOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     summary="Log in: trade a username and password for a bearer token",
 )
 def token_login(request: HttpRequest, payload: TokenIn):
