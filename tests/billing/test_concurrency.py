@@ -4,9 +4,11 @@ Every test asserts exact counts: one success deduction per device and window, da
 """
 
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,31 @@ def test_a_failure_after_the_license_update_in_a_report_leaves_nothing(monkeypat
     assert (license.available_days, license.activated_at) == (30, None)
     assert Device.objects.get().service_until is None
     assert not Deduction.objects.exists()
+
+
+def test_two_workers_share_one_database_and_stop_cleanly():
+    devices = make_due_devices(200)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "DAYPASS_SWEEP_CHUNK_SIZE": "10",
+        "DJANGO_SETTINGS_MODULE": "daypass.settings",
+    }
+    command = [sys.executable, "-m", "django", "worker", "--interval", "0.1"]
+    workers = [
+        subprocess.Popen(command, env=environment, cwd=REPO, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while Deduction.objects.count() < 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more sweeps at later instants: nothing is due again for a day
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    assert all(output.rstrip().endswith("Worker stopped.") for output in outputs)
+    assert_charged_exactly_once(devices)
