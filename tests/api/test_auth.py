@@ -69,6 +69,7 @@ def test_failed_logins_are_throttled_per_username(api_as, tree):
     )
     assert response.status_code == 429
     assert error_of(response)["code"] == "throttled"
+    assert response["Retry-After"] == "300"
     # Another username is not affected.
     other = client.client.post(
         "/api/v1/tokens",
