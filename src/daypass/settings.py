@@ -53,6 +53,11 @@ def database_from_url(url: str) -> dict:
         return sqlite_database(name or str(DATA_DIR / "daypass.sqlite3"))
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
         options = dict(parse_qsl(parsed.query))
+        if "prepare_threshold" in options:
+            # psycopg wants a number, or None: never prepare (a pooler that cannot keep prepared
+            # statements, e.g. PgBouncer before 1.21 in transaction mode). See billing/gate.py.
+            threshold = options["prepare_threshold"]
+            options["prepare_threshold"] = None if threshold.lower() == "none" else int(threshold)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "postgres",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from django.db import connection
+import psycopg
+from django.db import InterfaceError, OperationalError, connection
 
 from daypass.billing.blacklist import NO_VALID_LICENSE
 from daypass.billing.deduction import device_charge
@@ -72,22 +74,86 @@ def _device_states(device_numbers: list[str]) -> dict[str, tuple[int, datetime |
             .order_by()
             .values_list("number", "pk", "service_until", "blacklisted")
         }
-    # PostgreSQL, the production store: one array parameter instead of 1,000 placeholders
-    # (the driver's placeholder parsing cost more than the query), and the instant as epoch
-    # seconds, because Django's timestamptz loader costs ~10 us a row where fromtimestamp()
-    # costs 0.3 us. A float8 holds epoch microseconds exactly until the year 2100 and beyond.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT number, id, EXTRACT(EPOCH FROM service_until)::float8, blacklisted"
-            f" FROM {connection.ops.quote_name(Device._meta.db_table)} WHERE number = ANY(%s)",
-            [list(set(device_numbers))],
-        )
-        rows = cursor.fetchall()
+    # PostgreSQL, the production store: the instant as epoch seconds, because Django's
+    # timestamptz loader costs ~10 us a row where fromtimestamp() costs 0.3 us. A float8 holds
+    # epoch microseconds exactly until the year 2100 and beyond.
+    unique_numbers = list(set(device_numbers))
+    if len(unique_numbers) == 1:
+        # A single report (the everyday gateway call): the plainest statement, cheapest to run.
+        rows = _fetch_device_rows(_single_device_sql(), unique_numbers)
+    else:
+        # One array parameter instead of up to 1,000 placeholders (the driver's placeholder
+        # parsing cost more than the query).
+        rows = _fetch_device_rows(_many_devices_sql(), [unique_numbers])
     fromtimestamp = datetime.fromtimestamp
     return {
         number: (pk, None if epoch is None else fromtimestamp(epoch, UTC), blacklisted)
         for number, pk, epoch, blacklisted in rows
     }
+
+
+# psycopg's own default: a statement is prepared on a connection once it ran this many times.
+PREPARE_THRESHOLD = 5
+
+_DEVICE_STATE_COLUMNS = "number, id, EXTRACT(EPOCH FROM service_until)::float8, blacklisted"
+
+
+@cache
+def _single_device_sql() -> str:
+    table = connection.ops.quote_name(Device._meta.db_table)
+    return f"SELECT {_DEVICE_STATE_COLUMNS} FROM {table} WHERE number = %s"
+
+
+@cache
+def _many_devices_sql() -> str:
+    table = connection.ops.quote_name(Device._meta.db_table)
+    return f"SELECT {_DEVICE_STATE_COLUMNS} FROM {table} WHERE number = ANY(%s)"
+
+
+def _fetch_device_rows(sql: str, params: list) -> list[tuple]:
+    """Run the gate's one read on PostgreSQL: one round trip, even on a reused connection.
+
+    With CONN_HEALTH_CHECKS, Django spends a round trip (`SELECT 1`) before the first query of
+    every request that reuses a connection. For this read outside any transaction, running it
+    is the check: if the reused connection turns out dead (the database restarted), it is
+    closed and the read runs again on a new one, so nobody sees the error the check prevents.
+    """
+    reusing = connection.connection is not None and not connection.in_atomic_block
+    if reusing:
+        connection.health_check_done = True
+    try:
+        return _server_bound_fetch(sql, params)
+    except (OperationalError, InterfaceError):
+        if not reusing:
+            raise
+        connection.close()
+        return _server_bound_fetch(sql, params)
+
+
+def _server_bound_fetch(sql: str, params: list) -> list[tuple]:
+    # Django's default psycopg cursor binds parameters on the client and never prepares. This
+    # one binds on the server, so psycopg prepares the statement on the connection after its
+    # first few runs and PostgreSQL stops parsing and planning it for every report (measured:
+    # 17 us of PostgreSQL CPU for a single device instead of 45). It is wrapped as Django wraps
+    # its own cursors: database errors are translated, and the query is logged when queries
+    # are being recorded (tests count them).
+    connection.ensure_connection()
+    raw_connection = connection.connection
+    if raw_connection.prepare_threshold is None and (
+        "prepare_threshold" not in connection.settings_dict["OPTIONS"]
+    ):
+        # Django switches prepared statements off unless the database OPTIONS name a threshold
+        # (DATABASE_URL `?prepare_threshold=none` keeps them off). Only server-binding cursors
+        # ever prepare, and only the gate uses one, so this changes nothing else.
+        raw_connection.prepare_threshold = PREPARE_THRESHOLD
+    raw_cursor = psycopg.Cursor(raw_connection)
+    if connection.queries_logged:
+        cursor = connection.make_debug_cursor(raw_cursor)
+    else:
+        cursor = connection.make_cursor(raw_cursor)
+    with cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _charge_on_report(*, pk: int, number: str, now: datetime) -> GateResult:
