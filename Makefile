@@ -55,7 +55,7 @@ migrations-check: install-test
 	DATABASE_URL=sqlite:///:memory: $(BIN)/daypass makemigrations --check --dry-run
 
 test: lint migrations-check
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -rs $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
