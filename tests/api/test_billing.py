@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from daypass.billing.models import Deduction
 from daypass.devices.models import Device
@@ -195,3 +196,78 @@ def test_deductions_of_another_customers_license_is_404(api_as, tree, charged):
 def test_deductions_outside_the_subtree_is_404(api_as, tree, charged):
     response = api_as(tree.fleet_admin).get("/deductions", {"customer": tree.dealer.number})
     assert response.status_code == 404
+
+
+# --- the gate's fast path and the Ninja operation answer alike --------------------------------
+# A plain report is answered by `gate_fast_path`; anything unusual falls through to the Ninja
+# operation. These pin that both give the same answers.
+
+
+def test_gate_answers_alike_with_and_without_an_idempotency_key(api_as, gateway, paid_devices):
+    client = api_as(gateway)
+    body = {"reports": [{"device": "P0001"}, {"device": "NOPE"}]}
+    plain = client.post("/gate/reports", body)
+    keyed = client.post("/gate/reports", body, {"Idempotency-Key": "k1"})
+    assert plain.status_code == keyed.status_code == 200
+    assert plain.content == keyed.content
+    assert plain["Content-Type"] == keyed["Content-Type"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad_request"),
+        (b"", 422, "validation_error"),
+        ({"reports": [{"device": 7}]}, 422, "validation_error"),
+        ([{"device": "P0001"}], 422, "validation_error"),
+    ],
+)
+def test_gate_refuses_bad_bodies_with_the_envelope(api_as, gateway, body, status, code):
+    response = api_as(gateway).post("/gate/reports", body)
+    assert response.status_code == status
+    assert error_of(response)["code"] == code
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_gate_refuses_people_with_a_403(api_as, tree, role):
+    response = api_as(make_account(tree.dealer, role)).post(
+        "/gate/reports", {"reports": [{"device": "X"}]}
+    )
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+def test_gate_refuses_a_revoked_token_with_a_401(api_as, gateway):
+    client = api_as(gateway)
+    assert client.delete("/tokens/current").status_code == 204
+    response = client.post("/gate/reports", {"reports": [{"device": "X"}]})
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+def test_gate_get_is_a_json_405(api_as, gateway):
+    response = api_as(gateway).get("/gate/reports")
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+    assert response["Allow"] == "POST"
+
+
+def test_gate_failure_is_an_enveloped_500_without_details(api_as, gateway, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("daypass.billing.api.gate_check", broken)
+    response = api_as(gateway).post("/gate/reports", {"reports": [{"device": "X"}]})
+    assert response.status_code == 500
+    assert error_of(response)["code"] == "internal_error"
+    assert b"secret detail" not in response.content
+
+
+def test_gate_device_number_the_database_cannot_hold_is_not_a_500(api_as, gateway):
+    response = api_as(gateway).post("/gate/reports", {"reports": [{"device": "A\u0000B"}]})
+    if connection.vendor == "postgresql":  # text cannot contain NUL there: bad input
+        assert response.status_code == 422
+        assert error_of(response)["code"] == "validation_error"
+    else:
+        assert response.status_code == 200
+        assert response.json()["results"][0]["reason"] == "unknown_device"

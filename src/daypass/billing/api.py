@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
+import orjson
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.decorators import decorate_view
@@ -60,9 +64,14 @@ def license_deduction_list(request: HttpRequest, card: str, query: Query[Deducti
     return _deduction_page(request, query, card=card)
 
 
+GATE_AUTH = BearerToken(gate=True)
+# Django's name for the Idempotency-Key header in request.META.
+IDEMPOTENCY_META_KEY = "HTTP_IDEMPOTENCY_KEY"
+
+
 @router.post(
     "/gate/reports",
-    auth=BearerToken(gate=True),
+    auth=GATE_AUTH,
     response={200: GateOut, **ERROR_RESPONSES},
     tags=["gate"],
 )
@@ -79,3 +88,36 @@ def gate_reports(request: HttpRequest, payload: GateIn) -> HttpResponse:
     )
     # GateResult is a dataclass with exactly the SPEC's fields; orjson renders it natively.
     return json_response({"results": results})
+
+
+def gate_fast_path(ninja_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps the gate's URL view: a gateway's everyday report skips Ninja's request machinery.
+
+    A POST with a token the gate admits, a body that parses and validates as `GateIn`, and no
+    Idempotency-Key is answered here by the same endpoint function, with the same answer. Any
+    other request (every error, an idempotent retry, a wrong method) goes to the Ninja
+    operation untouched, which answers it as documented. Ninja's per-call work (a temporary
+    response, a parameter model wrapping the body, an authentication loop) is about a third
+    of what the framework adds to a single report beyond the health endpoint.
+    """
+
+    @wraps(ninja_view)
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST" or IDEMPOTENCY_META_KEY in request.META:
+            return ninja_view(request, *args, **kwargs)
+        try:
+            # The same steps as the operation: the token (remembered on the request, so the
+            # fallback does not look it up twice), then the body as OrjsonParser reads it.
+            account = GATE_AUTH(request)
+            payload = GateIn.model_validate(orjson.loads(request.body))
+        except Exception:  # noqa: BLE001 - the operation answers it, with the right envelope
+            return ninja_view(request, *args, **kwargs)
+        request.auth = account
+        try:
+            return gate_reports(request, payload)
+        except Exception as exc:  # noqa: BLE001 - as the operation would: the API's handlers
+            from daypass.api import api
+
+            return api.on_exception(request, exc)
+
+    return view

@@ -101,7 +101,8 @@ def authenticated_account(request: HttpRequest) -> Account | None:
     cached = getattr(request, "_daypass_account", _NOT_TRIED)
     if cached is not _NOT_TRIED:
         return cached
-    header = request.headers.get("Authorization", "")
+    # META rather than request.headers, which builds a dict of every header on first use.
+    header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, secret = header.partition(" ")
     account = None
     if scheme.lower() == "bearer" and secret.strip():
