@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from daypass.billing.models import Deduction
 from daypass.devices.models import Device
 from daypass.licenses.models import License
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, token_of
 from tests.factories import NOW, make_account, make_device, make_license
 
 DEDUCTION_KEYS = {
@@ -271,3 +272,17 @@ def test_gate_device_number_the_database_cannot_hold_is_not_a_500(api_as, gatewa
     else:
         assert response.status_code == 200
         assert response.json()["results"][0]["reason"] == "unknown_device"
+
+
+def test_gate_needs_no_csrf_token(gateway):
+    # Browsers' CSRF protection must not refuse a gateway's POST (the test client skips the
+    # check unless told to enforce it).
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/gate/reports",
+        data={"reports": [{"device": "X"}]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_of(gateway)}"},
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["reason"] == "unknown_device"
