@@ -97,8 +97,8 @@ def gate_fast_path(ninja_view: Callable[..., HttpResponse]) -> Callable[..., Htt
     Idempotency-Key is answered here by the same endpoint function, with the same answer. Any
     other request (every error, an idempotent retry, a wrong method) goes to the Ninja
     operation untouched, which answers it as documented. Ninja's per-call work (a temporary
-    response, a parameter model wrapping the body, an authentication loop) is about a third
-    of what the framework adds to a single report beyond the health endpoint.
+    response, a parameter model wrapping the body, an authentication loop) was ~40 us of the
+    ~70 us of CPU the framework added to a single report beyond the health endpoint.
     """
 
     @wraps(ninja_view)
