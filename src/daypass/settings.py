@@ -57,7 +57,14 @@ def database_from_url(url: str) -> dict:
             # psycopg wants a number, or None: never prepare (a pooler that cannot keep prepared
             # statements, e.g. PgBouncer before 1.21 in transaction mode). See billing/gate.py.
             threshold = options["prepare_threshold"]
-            options["prepare_threshold"] = None if threshold.lower() == "none" else int(threshold)
+            if threshold.lower() == "none":
+                options["prepare_threshold"] = None
+            elif threshold.isdigit():
+                options["prepare_threshold"] = int(threshold)
+            else:
+                raise ImproperlyConfigured(
+                    f"DATABASE_URL prepare_threshold must be a number or none, not {threshold!r}"
+                )
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "postgres",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
 
 from daypass.billing.gate import GateResult, gate_check
@@ -112,3 +113,8 @@ def test_database_url_takes_a_prepare_threshold(query, threshold):
     database = database_from_url(f"postgres://u@db/daypass?prepare_threshold={query}")
 
     assert database["OPTIONS"] == {"prepare_threshold": threshold}
+
+
+def test_database_url_refuses_a_prepare_threshold_that_is_not_a_number():
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+        database_from_url("postgres://u@db/daypass?prepare_threshold=often")
