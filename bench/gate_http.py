@@ -31,6 +31,7 @@ import random
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -93,7 +94,18 @@ def gate_body(numbers: list[str]) -> bytes:
 # --- the server -----------------------------------------------------------------------------
 
 
+def refuse_a_taken_port(port: int) -> None:
+    """Another server on the port would answer the health check and take the load instead."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(f"port {port} is taken by another server; choose one with --port")
+
+
 def start_server(*, port: int, workers: int, worker_class: str, threads: int):
+    refuse_a_taken_port(port)
     env = dict(os.environ)
     env.update(
         DAYPASS_DEBUG="false",
@@ -126,7 +138,7 @@ def start_server(*, port: int, workers: int, worker_class: str, threads: int):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", FLOOR_PATH)
-            if connection.getresponse().status == 200:
+            if connection.getresponse().status == 200 and server.poll() is None:
                 return server
         except OSError:
             time.sleep(0.2)
