@@ -14,10 +14,17 @@ urlpatterns = [
     path("licenses/", licenses.license_details, name="licenses"),
     path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
     path("licenses/return/", license_actions.licenses_return, name="licenses_return"),
-    path("licenses/<str:card>/lock/", license_actions.license_lock, name="license_lock"),
-    path("licenses/<str:card>/unlock/", license_actions.license_unlock, name="license_unlock"),
+    # Lock, unlock and unbind: one view, the operation named in the URL.
+    *(
+        path(
+            f"licenses/<str:card>/{operation}/",
+            license_actions.license_single_action,
+            {"operation": operation},
+            name=f"license_{operation}",
+        )
+        for operation in ("lock", "unlock", "unbind")
+    ),
     path("licenses/<str:card>/bind/", license_actions.license_bind, name="license_bind"),
-    path("licenses/<str:card>/unbind/", license_actions.license_unbind, name="license_unbind"),
     path("sales-records/", records.transfer_records, name="transfers"),
     path("deduction-records/", records.deduction_records, name="deductions"),
     path("devices/", devices.device_records, name="devices"),

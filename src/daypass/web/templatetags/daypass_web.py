@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import template
 from django.http import QueryDict
+
+from daypass.web.status_labels import (
+    METHOD_LABELS,
+    RESULT_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    TRIGGER_LABELS,
+)
 
 register = template.Library()
 
@@ -43,39 +53,20 @@ def percent(value: float) -> str:
     return f"{value:.1f}%"
 
 
-@register.filter
-def status_label(value: str) -> str:
-    from daypass.web.status_labels import STATUS_LABELS
+def _label_filter(labels: dict) -> Callable[[str], str]:
+    """A filter showing a stored value (a status, a method …) by its translated label."""
 
-    return str(STATUS_LABELS.get(value, value))
+    def label(value: str) -> str:
+        return str(labels.get(value, value))
 
-
-@register.filter
-def method_label(value: str) -> str:
-    from daypass.web.status_labels import METHOD_LABELS
-
-    return str(METHOD_LABELS.get(value, value))
+    return label
 
 
-@register.filter
-def result_label(value: str) -> str:
-    from daypass.web.status_labels import RESULT_LABELS
-
-    return str(RESULT_LABELS.get(value, value))
-
-
-@register.filter
-def trigger_label(value: str) -> str:
-    from daypass.web.status_labels import TRIGGER_LABELS
-
-    return str(TRIGGER_LABELS.get(value, value))
-
-
-@register.filter
-def role_label(value: str) -> str:
-    from daypass.web.status_labels import ROLE_LABELS
-
-    return str(ROLE_LABELS.get(value, value))
+register.filter("status_label", _label_filter(STATUS_LABELS))
+register.filter("method_label", _label_filter(METHOD_LABELS))
+register.filter("result_label", _label_filter(RESULT_LABELS))
+register.filter("trigger_label", _label_filter(TRIGGER_LABELS))
+register.filter("role_label", _label_filter(ROLE_LABELS))
 
 
 @register.inclusion_tag("web/partials/_sort_header.html", takes_context=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,13 +24,42 @@ from daypass.customers.services import (
 )
 from daypass.customers.tokens import token_create, token_revoke
 from daypass.web.error_messages import error_text
-from daypass.web.forms import AccountForm, SubCustomerForm, SuperiorManagementForm, TokenForm
+from daypass.web.forms import (
+    AccountForm,
+    ServiceErrorsMixin,
+    SubCustomerForm,
+    SuperiorManagementForm,
+    TokenForm,
+)
 from daypass.web.selection import selected_customer
 from daypass.web.views.page import console_view, render_page, run_action
 
 
 def _customers_url(customer) -> str:
     return reverse("web:customers") + f"?customer={customer.number}"
+
+
+def _create(
+    request: HttpRequest,
+    form: ServiceErrorsMixin,
+    create: Callable[[dict[str, Any]], Any],
+    *,
+    success: Callable[[Any], str],
+    next_url: str,
+) -> HttpResponse | None:
+    """Create from a valid form and go to `next_url`; None if the form (or the service) has
+    errors, which the bound form then shows."""
+    if not form.is_valid():
+        return None
+    try:
+        created = create(form.cleaned_data)
+    except NotFound:
+        raise
+    except DaypassError as error:
+        form.add_service_error(error, error_text(error))
+        return None
+    messages.success(request, success(created))
+    return HttpResponseRedirect(next_url)
 
 
 @console_view
@@ -37,52 +69,46 @@ def customer_records(request: HttpRequest) -> HttpResponse:
     customer_form = SubCustomerForm(prefix="customer")
     account_form = AccountForm(prefix="account")
     if request.method == "POST" and actor.is_admin:
+        done = None
         if request.POST.get("form") == "customer":
             customer_form = SubCustomerForm(request.POST, prefix="customer")
-            if customer_form.is_valid():
-                data = customer_form.cleaned_data
-                try:
-                    child = customer_create_with_admin(
-                        actor=actor,
-                        parent=customer,
-                        name=data["name"],
-                        admin_username=data["admin_username"],
-                        admin_password=data["admin_password"],
-                        now=clock.now(),
-                    )
-                except NotFound:
-                    raise
-                except DaypassError as error:
-                    customer_form.add_service_error(error, error_text(error))
-                else:
-                    messages.success(
-                        request,
-                        _("Customer %(name)s (%(number)s) is created.")
-                        % {"name": child.name, "number": child.number},
-                    )
-                    return HttpResponseRedirect(_customers_url(customer))
+            done = _create(
+                request,
+                customer_form,
+                lambda data: customer_create_with_admin(
+                    actor=actor,
+                    parent=customer,
+                    name=data["name"],
+                    admin_username=data["admin_username"],
+                    admin_password=data["admin_password"],
+                    now=clock.now(),
+                ),
+                success=lambda child: (
+                    _("Customer %(name)s (%(number)s) is created.")
+                    % {"name": child.name, "number": child.number}
+                ),
+                next_url=_customers_url(customer),
+            )
         elif request.POST.get("form") == "account":
             account_form = AccountForm(request.POST, prefix="account")
-            if account_form.is_valid():
-                data = account_form.cleaned_data
-                try:
-                    account = account_create(
-                        actor=actor,
-                        customer=customer,
-                        username=data["username"],
-                        password=data["password"],
-                        role=data["role"],
-                        now=clock.now(),
-                    )
-                except NotFound:
-                    raise
-                except DaypassError as error:
-                    account_form.add_service_error(error, error_text(error))
-                else:
-                    messages.success(
-                        request, _("Account %(username)s is created.") % {"username": account}
-                    )
-                    return HttpResponseRedirect(_customers_url(customer))
+            done = _create(
+                request,
+                account_form,
+                lambda data: account_create(
+                    actor=actor,
+                    customer=customer,
+                    username=data["username"],
+                    password=data["password"],
+                    role=data["role"],
+                    now=clock.now(),
+                ),
+                success=lambda account: (
+                    _("Account %(username)s is created.") % {"username": account}
+                ),
+                next_url=_customers_url(customer),
+            )
+        if done is not None:
+            return done
     own_depth = customer.depth
     sub_customers = list(
         subtree_customers(customer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,9 +18,9 @@ from daypass.devices.selectors import device_list
 from daypass.devices.services import devices_transfer
 from daypass.web.selection import selected_customer
 from daypass.web.service_projection import projected_service_end
-from daypass.web.views.licenses import page_size_of
 from daypass.web.views.page import (
     console_view,
+    paginate,
     render_page,
     run_action,
     safe_next,
@@ -46,9 +45,9 @@ def transfer_targets(request: HttpRequest) -> list:
 @console_view
 def device_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filterset = valid_filters(request, DeviceFilterSet, DEVICE_FILTERS)
+    filters, filter_form = valid_filters(request, DeviceFilterSet, DEVICE_FILTERS)
     devices = device_list(request.user, customer, filters)
-    page_obj = Paginator(devices, page_size_of(request)).get_page(request.GET.get("page"))
+    page_obj = paginate(request, devices)
     now = clock.now()
     rows = [(device, projected_service_end(device, now=now)) for device in page_obj.object_list]
     can_transfer = request.user.can_operate
@@ -57,8 +56,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
         "web/device_list.html",
         {
             "title": _("Devices"),
-            "filterset": filterset,
-            "filter_values": {field: request.GET.get(field, "") for field in DEVICE_FILTERS},
+            **filter_form,
             "device_models": DeviceModel.objects.order_by("code").values_list("code", flat=True),
             "page_obj": page_obj,
             "rows": rows,

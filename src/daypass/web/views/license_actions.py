@@ -49,7 +49,10 @@ def _confirm_page(
     )
 
 
-def _single_action(request: HttpRequest, card: str, operation: str) -> HttpResponse:
+@require_POST
+@console_view
+def license_single_action(request: HttpRequest, card: str, operation: str) -> HttpResponse:
+    """Lock, unlock or unbind one license (`operation` comes from the URL)."""
     license = license_get(request.user, card)
     customer = license.customer
     back = _back(request, customer)
@@ -69,7 +72,8 @@ def _single_action(request: HttpRequest, card: str, operation: str) -> HttpRespo
             % {"card": card, "device": license.device.number if license.device else "-"},
         ),
     }
-    if request.POST.get("confirmed") != "1":
+    # Unlocking takes nothing away, so it needs no confirmation.
+    if operation != "unlock" and request.POST.get("confirmed") != "1":
         title, question = questions[operation]
         return _confirm_page(
             request, customer=customer, title=title, question=question, license=license
@@ -90,27 +94,6 @@ def _single_action(request: HttpRequest, card: str, operation: str) -> HttpRespo
         success=success,
         next_url=back,
     )
-
-
-@require_POST
-@console_view
-def license_lock(request: HttpRequest, card: str) -> HttpResponse:
-    return _single_action(request, card, "lock")
-
-
-@require_POST
-@console_view
-def license_unlock(request: HttpRequest, card: str) -> HttpResponse:
-    # Unlocking takes nothing away, so it needs no confirmation.
-    request.POST = request.POST.copy()
-    request.POST["confirmed"] = "1"
-    return _single_action(request, card, "unlock")
-
-
-@require_POST
-@console_view
-def license_unbind(request: HttpRequest, card: str) -> HttpResponse:
-    return _single_action(request, card, "unbind")
 
 
 @require_POST

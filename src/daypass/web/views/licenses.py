@@ -17,10 +17,15 @@ from daypass.licenses.services import licenses_batch_select
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import STATUS_LABELS
-from daypass.web.views.page import console_view, render_page, valid_filters
+from daypass.web.views.page import (
+    PAGE_SIZES,
+    console_view,
+    page_size_of,
+    paginate,
+    render_page,
+    valid_filters,
+)
 
-PAGE_SIZES = (20, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
 # Batch Select renders every chosen row checked on one page; beyond this, use the API.
 BATCH_SELECT_MAX = 1000
 FILTER_FIELDS = (
@@ -35,14 +40,6 @@ FILTER_FIELDS = (
     "locked",
     "order",
 )
-
-
-def page_size_of(request: HttpRequest) -> int:
-    try:
-        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
 def superior_notice(request: HttpRequest, customer: Customer) -> str:
@@ -86,7 +83,7 @@ def row_actions(actor, license) -> dict[str, bool]:
 def license_details(request: HttpRequest) -> HttpResponse:
     actor = request.user
     customer = selected_customer(request)
-    filters, filterset = valid_filters(request, LicenseFilterSet, FILTER_FIELDS)
+    filters, filter_form = valid_filters(request, LicenseFilterSet, FILTER_FIELDS)
     licenses = license_list(actor, customer, filters)
     can_sell = may(actor, customer, "sell")
     can_return = customer.parent_id is not None and may(actor, customer, "return")
@@ -124,15 +121,14 @@ def license_details(request: HttpRequest) -> HttpResponse:
                 ) % {"count": len(chosen)}
                 page_obj = Paginator(licenses, BATCH_SELECT_MAX).get_page(1)
     if page_obj is None:
-        page_obj = Paginator(licenses, page_size_of(request)).get_page(request.GET.get("page"))
+        page_obj = paginate(request, licenses)
     rows = [(lic, row_actions(actor, lic)) for lic in page_obj.object_list]
     return render_page(
         request,
         "web/license_list.html",
         {
             "title": _("License details"),
-            "filterset": filterset,
-            "filter_values": {field: request.GET.get(field, "") for field in FILTER_FIELDS},
+            **filter_form,
             "status_choices": list(STATUS_LABELS.items()),
             "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
             "page_obj": page_obj,

@@ -14,6 +14,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +25,9 @@ from daypass.core.errors import DaypassError, NotFound
 from daypass.customers.models import Customer
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selector_customers
+
+PAGE_SIZES = (20, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
 
 
 def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -100,8 +105,9 @@ def run_action(
 
 def valid_filters(
     request: HttpRequest, filterset_class: type, fields: tuple[str, ...]
-) -> tuple[QueryDict, Any]:
-    """The list's filter values that are valid, and the bound FilterSet with errors for the rest.
+) -> tuple[QueryDict, dict[str, Any]]:
+    """The list's filter values that are valid, and what its filter form shows: the bound
+    FilterSet (`filterset`, with errors for the rest) and the values as given (`filter_values`).
 
     The page shows an invalid value's error next to its field and filters by the others, where
     the API would answer 422.
@@ -115,4 +121,21 @@ def valid_filters(
     if not filterset.is_valid():
         for field in filterset.errors:
             data.pop(field, None)
-    return data, filterset
+    form = {
+        "filterset": filterset,
+        "filter_values": {field: request.GET.get(field, "") for field in fields},
+    }
+    return data, form
+
+
+def page_size_of(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
+    """The requested page (`page`, `page_size`) of a list."""
+    return Paginator(queryset, page_size_of(request)).get_page(request.GET.get("page"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
@@ -17,8 +16,7 @@ from daypass.licenses.models import LicenseType
 from daypass.licenses.selectors import transfer_list
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import METHOD_LABELS, RESULT_LABELS
-from daypass.web.views.licenses import page_size_of
-from daypass.web.views.page import console_view, render_page, valid_filters
+from daypass.web.views.page import console_view, paginate, render_page, valid_filters
 
 TRANSFER_FILTERS = ("date_from", "date_to", "type", "card", "method")
 DEDUCTION_FILTERS = ("date_from", "date_to", "card", "device", "result")
@@ -57,7 +55,7 @@ def _customer_number(customer: Customer | None) -> str:
 @console_view
 def transfer_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filterset = valid_filters(request, TransferFilterSet, TRANSFER_FILTERS)
+    filters, filter_form = valid_filters(request, TransferFilterSet, TRANSFER_FILTERS)
     transfers = transfer_list(request.user, customer, filters)
     if request.GET.get("format") == "csv":
         rows = (
@@ -75,14 +73,13 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
         )
         header = ["at", "card", "type", "from", "to", "method", "batch", "account"]
         return csv_response(f"sales-records-{customer.number}.csv", header, rows)
-    page_obj = Paginator(transfers, page_size_of(request)).get_page(request.GET.get("page"))
+    page_obj = paginate(request, transfers)
     return render_page(
         request,
         "web/transfer_list.html",
         {
             "title": _("Sales records"),
-            "filterset": filterset,
-            "filter_values": {field: request.GET.get(field, "") for field in TRANSFER_FILTERS},
+            **filter_form,
             "method_choices": list(METHOD_LABELS.items()),
             "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
             "page_obj": page_obj,
@@ -96,7 +93,7 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
 @console_view
 def deduction_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filterset = valid_filters(request, DeductionFilterSet, DEDUCTION_FILTERS)
+    filters, filter_form = valid_filters(request, DeductionFilterSet, DEDUCTION_FILTERS)
     deductions = deduction_list(request.user, customer, filters)
     if request.GET.get("format") == "csv":
         rows = (
@@ -131,14 +128,13 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
             "reason",
         ]
         return csv_response(f"deduction-records-{customer.number}.csv", header, rows)
-    page_obj = Paginator(deductions, page_size_of(request)).get_page(request.GET.get("page"))
+    page_obj = paginate(request, deductions)
     return render_page(
         request,
         "web/deduction_list.html",
         {
             "title": _("Deduction records"),
-            "filterset": filterset,
-            "filter_values": {field: request.GET.get(field, "") for field in DEDUCTION_FILTERS},
+            **filter_form,
             "result_choices": list(RESULT_LABELS.items()),
             "page_obj": page_obj,
         },
