@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django import template
 from django.http import QueryDict
@@ -82,4 +82,68 @@ def sort_header(context, field: str, label: str, target: str, numeric: bool = Fa
         "direction": direction,
         "target": target,
         "numeric": numeric,
+    }
+
+
+# The fields of a list's filter form. Each reads its value from `filter_values` (the query string
+# as given) and its errors from the bound `filterset`; the field's id is "f-" + its name.
+
+
+def _field_id(name: str) -> str:
+    return "f-" + name.replace("_", "-")
+
+
+@register.inclusion_tag("web/partials/_filter_input.html", takes_context=True)
+def filter_input(context, name: str, label: str, size: int) -> dict:
+    """A text box: `{% filter_input "card" _("Card number") 14 %}`."""
+    return {
+        "id": _field_id(name),
+        "name": name,
+        "label": label,
+        "value": context["filter_values"].get(name, ""),
+        "size": size,
+    }
+
+
+@register.inclusion_tag("web/partials/_filter_select.html", takes_context=True)
+def filter_select(
+    context, name: str, label: str, choices: Iterable = (), *, yes=None, no=None, mark_invalid=False
+) -> dict:
+    """A choice with "All" first. `choices` are (value, label) pairs or values that are their
+    own label; `yes=… no=…` make a true/false choice instead. `mark_invalid` outlines the box
+    when the FilterSet rejected its value."""
+    if yes is not None:
+        choices = [("true", yes), ("false", no)]
+    return {
+        "id": _field_id(name),
+        "name": name,
+        "label": label,
+        "choices": [
+            choice if isinstance(choice, tuple) else (choice, choice) for choice in choices
+        ],
+        "value": context["filter_values"].get(name, ""),
+        "invalid": mark_invalid and name in context["filterset"].errors,
+    }
+
+
+@register.inclusion_tag("web/partials/_filter_range.html", takes_context=True)
+def filter_range(
+    context, low: str, high: str, label: str, low_label: str, high_label: str, *, days=False
+) -> dict:
+    """A from–to pair of dates (or, with `days=True`, of whole numbers of days), with one error
+    line when either is invalid."""
+    values = context["filter_values"]
+    errors = context["filterset"].errors
+    return {
+        "id": _field_id(low),
+        "label": label,
+        "days": days,
+        "low": low,
+        "low_value": values.get(low, ""),
+        "low_label": low_label,
+        "low_invalid": low in errors,
+        "high": high,
+        "high_value": values.get(high, ""),
+        "high_label": high_label,
+        "high_invalid": high in errors,
     }
