@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django import template
 from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 from daypass.web.status_labels import (
     METHOD_LABELS,
@@ -147,3 +148,34 @@ def filter_range(
         "high_label": high_label,
         "high_invalid": high in errors,
     }
+
+
+class DialogNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, kwargs: dict) -> None:
+        self.nodelist = nodelist
+        self.kwargs = kwargs
+
+    def render(self, context) -> str:
+        values = {key: value.resolve(context) for key, value in self.kwargs.items()}
+        frame = context.template.engine.get_template("web/partials/_dialog.html")
+        with context.push(**values, body=mark_safe(self.nodelist.render(context))):
+            return frame.render(context)
+
+
+@register.tag
+def dialog(parser, token) -> DialogNode:
+    """A confirmation <dialog> (see web/static/web/daypass.js) around the body between
+    `{% dialog %}` and `{% enddialog %}`:
+
+        {% dialog id="lock-dialog" heading=_("Lock license") submit=_("Lock") %}…{% enddialog %}
+
+    `action`: the URL it posts to (otherwise the opening button's formaction), `for_customer`:
+    send the selected customer's number, `danger`: the submit button is marked dangerous.
+    """
+    bits = token.split_contents()
+    kwargs = template.base.token_kwargs(bits[1:], parser)
+    if len(kwargs) != len(bits) - 1:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes only name=value arguments")
+    nodelist = parser.parse(("enddialog",))
+    parser.delete_first_token()
+    return DialogNode(nodelist, kwargs)
