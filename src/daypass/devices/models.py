@@ -18,10 +18,15 @@ class DeviceModel(models.Model):
 class Device(models.Model):
     """One unit. `service_until` is the end of paid usage time (empty until first charged)."""
 
-    number = models.CharField(max_length=64, unique=True)
-    model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="devices")
+    # Unique through a constraint (Meta), not `unique=True`, which on PostgreSQL adds a LIKE
+    # index nothing uses. No single-column foreign-key indexes: every charge rewrites the device
+    # row; `customer` leads a composite index, and devices are never looked up by model alone.
+    number = models.CharField(max_length=64)
+    model = models.ForeignKey(
+        DeviceModel, on_delete=models.PROTECT, related_name="devices", db_index=False
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="devices"
+        "customers.Customer", on_delete=models.PROTECT, related_name="devices", db_index=False
     )
     service_until = models.DateTimeField(null=True, blank=True)
     blacklisted = models.BooleanField(default=False)
@@ -39,6 +44,7 @@ class Device(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="device_number_unique"),
             models.CheckConstraint(
                 condition=Q(blacklisted=False) | Q(blacklisted_at__isnull=False),
                 name="device_blacklisted_has_since",

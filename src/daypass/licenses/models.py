@@ -45,10 +45,17 @@ from daypass.licenses.status import status_expression  # noqa: E402
 class License(models.Model):
     """One card. Status is derived (see licenses.status), never stored."""
 
-    card = models.CharField(max_length=32, unique=True)
-    type = models.ForeignKey(LicenseType, on_delete=models.PROTECT, related_name="licenses")
+    # Unique through a constraint (below), not `unique=True`, which on PostgreSQL adds a second
+    # LIKE index that nothing uses and that every charge would have to update.
+    card = models.CharField(max_length=32)
+    # No single-column foreign-key indexes: every charge rewrites the license row and each index
+    # costs a write. `customer` and `device` lead composite indexes (Meta.indexes); licenses are
+    # never looked up by type alone (types are not deleted; lists filter by customer first).
+    type = models.ForeignKey(
+        LicenseType, on_delete=models.PROTECT, related_name="licenses", db_index=False
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="licenses"
+        "customers.Customer", on_delete=models.PROTECT, related_name="licenses", db_index=False
     )
     issued_days = models.PositiveIntegerField()
     total_days = models.PositiveIntegerField()
@@ -56,7 +63,12 @@ class License(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     # A ForeignKey, so a license is bound to at most one device by construction.
     device = models.ForeignKey(
-        "devices.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="licenses"
+        "devices.Device",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licenses",
+        db_index=False,
     )
     bound_at = models.DateTimeField(null=True, blank=True)
     locked = models.BooleanField(default=False)
@@ -87,6 +99,7 @@ class License(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["card"], name="license_card_unique"),
             models.CheckConstraint(
                 condition=Q(available_days__gte=0), name="license_available_nonnegative"
             ),
