@@ -195,7 +195,9 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# No STATIC_ROOT: WhiteNoise serves from the apps through the finders, so there is no
+# collectstatic step, and a configured but empty root only made WhiteNoise warn at every start.
+STATIC_ROOT = None
 # Plain storage (no manifest): templates render the same under tests, runserver and gunicorn
 # without a collectstatic step; WhiteNoise finds the files in the apps through the finders.
 STORAGES = {
