@@ -63,77 +63,16 @@ def license_list(
     return apply_filters(LicenseFilterSet, filters, base)
 
 
-def _counts_by_type(customer: Customer, type_code: str | None = None) -> list[dict[str, Any]]:
-    """Per license type the customer owns: the count of each status, the total and the
-    running-low counts. One GROUP BY (type, status) in the database, the status computed once
-    per row; at most five rows per license type reach Python, which adds them up."""
-    owned = License.objects.filter(customer=customer)
-    if type_code:
-        owned = owned.filter(type__code=type_code)
-    groups = (
-        owned.annotate(status=status_expression())
-        .values("type_id", "status")
-        .annotate(
-            n=Count("pk"),
-            below_30_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=30)),
-            below_7_days=Count("pk", filter=Q(available_days__gt=0, available_days__lt=7)),
-        )
-        .order_by()
-    )
-    by_type: dict[int, dict[str, Any]] = {}
-    for group in groups:
-        row = by_type.setdefault(
-            group["type_id"],
-            {"type_id": group["type_id"], "total": 0, "below_30_days": 0, "below_7_days": 0}
-            | {status.value: 0 for status in LicenseStatus},
-        )
-        row[group["status"]] += group["n"]
-        row["total"] += group["n"]
-        row["below_30_days"] += group["below_30_days"]
-        row["below_7_days"] += group["below_7_days"]
-    return list(by_type.values())
-
-
 def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
     """Counts for the License Management page (SPEC section 6), from one aggregate query."""
-    selected = selected_customer(actor, customer)
-    rows = _counts_by_type(selected)
-    codes = dict(
-        LicenseType.objects.filter(pk__in=[row["type_id"] for row in rows]).values_list(
-            "pk", "code"
-        )
-    )
-    return {
-        "total": sum(row["total"] for row in rows),
-        "below_30_days": sum(row["below_30_days"] for row in rows),
-        "below_7_days": sum(row["below_7_days"] for row in rows),
-        "by_type": dict(sorted((codes[row["type_id"]], row["total"]) for row in rows)),
-        "by_status": {
-            status.value: sum(row[status.value] for row in rows) for status in LicenseStatus
-        },
-    }
+    return license_overview(actor, customer)["stats"]
 
 
 def license_summary(
     actor: Account, customer: Customer | str | None, type_code: str | None = None
 ) -> list[dict[str, Any]]:
     """Per license type the selected customer owns: counts by status (one aggregate query)."""
-    selected = selected_customer(actor, customer)
-    counts = {row["type_id"]: row for row in _counts_by_type(selected, type_code)}
-    types = LicenseType.objects.filter(pk__in=counts).prefetch_related(
-        Prefetch("device_models", queryset=DeviceModel.objects.order_by("code"))
-    )
-    return [
-        {
-            "type": license_type.code,
-            "name": license_type.name,
-            "days": license_type.days,
-            "models": [m.code for m in license_type.device_models.all()],
-            **{status.value: counts[license_type.pk][status.value] for status in LicenseStatus},
-            "total": counts[license_type.pk]["total"],
-        }
-        for license_type in types.order_by("code")
-    ]
+    return license_overview(actor, customer, type_code=type_code)["summary"]
 
 
 def transfer_list(
