@@ -7,6 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from daypass.core.clock import now as clock_now
+from daypass.core.throttle import login_failure_record, login_throttled
 from daypass.customers.models import Role
 
 
@@ -15,7 +17,23 @@ class ConsoleLoginForm(AuthenticationForm):
         "invalid_login": _("Wrong username or password."),
         "inactive": _("This account is disabled."),
         "no_console": _("This account cannot use the console."),
+        "throttled": _("Too many failed logins. Try again in a few minutes."),
     }
+
+    def clean(self):
+        # The same throttle as POST /api/v1/tokens (counted from `login.failed` audit events),
+        # so guessing passwords through the console is no cheaper than through the API.
+        username = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR") if self.request else None
+        now = clock_now()
+        if login_throttled(username=username, address=address, now=now):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                login_failure_record(username=username, address=address, now=now)
+            raise
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
