@@ -172,6 +172,53 @@ def load_devices_and_licenses(
     vacuum_analyze()
 
 
+def insert_licenses_in_every_status(
+    cursor,
+    *,
+    count: int,
+    card_prefix: str,
+    type_ids: list[int],
+    customer_id: int,
+    first_device: int,
+    devices: int,
+    every_thousandth_customer_id: int | None = None,
+) -> None:
+    """Insert `count` licenses in one PostgreSQL statement, every status represented.
+
+    i mod 10: 0-2 unused, 3 locked unused, 4-5 in use, 6 inactive, 7 deactivated, 8 expired,
+    9 running low (1-29 days, unused). Types cycle through `type_ids`; bound licenses cycle
+    through the `devices` devices numbered from `first_device`. With
+    `every_thousandth_customer_id`, one license in a thousand belongs to that customer instead.
+    """
+    cursor.execute(
+        """INSERT INTO licenses_license (card, type_id, customer_id, issued_days, total_days,
+               available_days, activated_at, device_id, bound_at, locked, created_at)
+           SELECT %(prefix)s || lpad(i::text, 10, '0'),
+                  (%(type_ids)s::bigint[])[1 + i %% cardinality(%(type_ids)s::bigint[])],
+                  CASE WHEN i %% 1000 = 0 AND %(small)s::bigint IS NOT NULL THEN %(small)s
+                       ELSE %(customer)s END,
+                  365, 365,
+                  CASE WHEN i %% 10 = 8 THEN 0 WHEN i %% 10 = 9 THEN 1 + i %% 29
+                       ELSE 30 + i %% 300 END,
+                  CASE WHEN i %% 10 IN (4, 5, 7, 8) THEN now() - (i %% 700) * interval '1 hour'
+                  END,
+                  CASE WHEN i %% 10 IN (4, 5, 6) THEN %(first_device)s + (i %% %(devices)s) END,
+                  CASE WHEN i %% 10 IN (4, 5, 6) THEN now() END,
+                  i %% 10 = 3,
+                  now()
+           FROM generate_series(1, %(count)s) i""",
+        {
+            "prefix": card_prefix,
+            "type_ids": type_ids,
+            "customer": customer_id,
+            "small": every_thousandth_customer_id,
+            "first_device": first_device,
+            "devices": devices,
+            "count": count,
+        },
+    )
+
+
 def vacuum_analyze() -> None:
     """Fresh statistics and visibility maps, as a production database would have."""
     from django.db import connection

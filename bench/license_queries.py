@@ -59,31 +59,16 @@ def generate(licenses: int) -> None:
         )
         cursor.execute("SELECT min(id) FROM devices_device")
         first_device = cursor.fetchone()[0]
-        # i mod 10: 0-2 unused, 3 locked unused, 4-5 in use, 6 inactive, 7 deactivated,
-        # 8 expired, 9 low (days < 30, unused).
-        cursor.execute(
-            """INSERT INTO licenses_license (card, type_id, customer_id, issued_days, total_days,
-                   available_days, activated_at, device_id, bound_at, locked, created_at)
-               SELECT 'DP' || lpad(i::text, 10, '0'),
-                      (SELECT min(id) FROM licenses_licensetype) + (i %% 6),
-                      CASE WHEN i %% 1000 = 0 THEN %(small)s ELSE %(big)s END,
-                      365, 365,
-                      CASE WHEN i %% 10 = 8 THEN 0 WHEN i %% 10 = 9 THEN 1 + i %% 29
-                           ELSE 30 + i %% 300 END,
-                      CASE WHEN i %% 10 IN (4, 5, 7, 8) THEN now() - (i %% 700) * interval '1 hour'
-                      END,
-                      CASE WHEN i %% 10 IN (4, 5, 6) THEN %(first_device)s + (i %% %(devices)s) END,
-                      CASE WHEN i %% 10 IN (4, 5, 6) THEN now() END,
-                      i %% 10 = 3,
-                      now()
-               FROM generate_series(1, %(licenses)s) i""",
-            {
-                "small": small.pk,
-                "big": big.pk,
-                "first_device": first_device,
-                "devices": devices,
-                "licenses": licenses,
-            },
+        cursor.execute("SELECT id FROM licenses_licensetype ORDER BY code")
+        bench_database.insert_licenses_in_every_status(
+            cursor,
+            count=licenses,
+            card_prefix="DP",
+            type_ids=[row[0] for row in cursor.fetchall()],
+            customer_id=big.pk,
+            every_thousandth_customer_id=small.pk,
+            first_device=first_device,
+            devices=devices,
         )
         cursor.execute(
             """INSERT INTO licenses_transfer (at, license_id, type_id, from_customer_id,

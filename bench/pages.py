@@ -63,29 +63,15 @@ def load_big_fleet(licenses: int) -> None:
         )
         cursor.execute("SELECT min(id) FROM devices_device WHERE customer_id = %s", [fleet.pk])
         first_device = cursor.fetchone()[0]
-        # i mod 10: 0-2 unused, 3 locked unused, 4-5 in use, 6 inactive, 7 deactivated,
-        # 8 expired, 9 running low (1-29 days, unused). Types cycle through the demo's five.
-        cursor.execute(
-            """INSERT INTO licenses_license (card, type_id, customer_id, issued_days, total_days,
-                   available_days, activated_at, device_id, bound_at, locked, created_at)
-               SELECT 'MG' || lpad(i::text, 10, '0'),
-                      (ARRAY(SELECT id FROM licenses_licensetype ORDER BY code))[1 + i %% 5],
-                      %(fleet)s, 365, 365,
-                      CASE WHEN i %% 10 = 8 THEN 0 WHEN i %% 10 = 9 THEN 1 + i %% 29
-                           ELSE 30 + i %% 300 END,
-                      CASE WHEN i %% 10 IN (4, 5, 7, 8) THEN now() - (i %% 700) * interval '1 hour'
-                      END,
-                      CASE WHEN i %% 10 IN (4, 5, 6) THEN %(first_device)s + (i %% %(devices)s) END,
-                      CASE WHEN i %% 10 IN (4, 5, 6) THEN now() END,
-                      i %% 10 = 3,
-                      now()
-               FROM generate_series(1, %(licenses)s) i""",
-            {
-                "fleet": fleet.pk,
-                "first_device": first_device,
-                "devices": devices,
-                "licenses": licenses,
-            },
+        cursor.execute("SELECT id FROM licenses_licensetype ORDER BY code")
+        bench_database.insert_licenses_in_every_status(
+            cursor,
+            count=licenses,
+            card_prefix="MG",
+            type_ids=[row[0] for row in cursor.fetchall()],
+            customer_id=fleet.pk,
+            first_device=first_device,
+            devices=devices,
         )
 
 
