@@ -1,10 +1,19 @@
 """GET /me, customers, settings and accounts."""
 
+import pytest
+
 from daypass.customers.models import Account
 from tests.api.conftest import ApiClient, error_of
 from tests.factories import PASSWORD
 
-CUSTOMER_KEYS = {"number", "name", "parent", "depth", "allow_superior_manage_licenses"}
+CUSTOMER_KEYS = {
+    "number",
+    "name",
+    "parent",
+    "depth",
+    "allow_superior_manage_licenses",
+    "allow_auto_renew",
+}
 
 
 def test_me_names_the_account_and_its_customer(api_as, tree):
@@ -18,6 +27,7 @@ def test_me_names_the_account_and_its_customer(api_as, tree):
             "parent": tree.distributor.number,
             "depth": 2,
             "allow_superior_manage_licenses": False,
+            "allow_auto_renew": False,
         },
     }
 
@@ -141,6 +151,68 @@ def test_settings_of_a_customer_outside_the_subtree_is_404(api_as, tree):
         f"/customers/{tree.sibling.number}/settings", {"allow_superior_manage_licenses": True}
     )
     assert response.status_code == 404
+
+
+def test_own_admin_switches_auto_renew_alone(api_as, tree):
+    response = api_as(tree.dealer_admin).patch(
+        f"/customers/{tree.dealer.number}/settings", {"allow_auto_renew": True}
+    )
+    assert response.status_code == 200
+    assert response.json()["allow_auto_renew"] is True
+    assert response.json()["allow_superior_manage_licenses"] is False
+    tree.dealer.refresh_from_db()
+    assert (tree.dealer.allow_auto_renew, tree.dealer.allow_superior_manage_licenses) == (
+        True,
+        False,
+    )
+
+
+def test_own_admin_switches_both_at_once(api_as, tree):
+    response = api_as(tree.dealer_admin).patch(
+        f"/customers/{tree.dealer.number}/settings",
+        {"allow_auto_renew": True, "allow_superior_manage_licenses": True},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["allow_auto_renew"], body["allow_superior_manage_licenses"]) == (True, True)
+
+
+def test_settings_without_a_switch_is_422(api_as, tree):
+    response = api_as(tree.dealer_admin).patch(f"/customers/{tree.dealer.number}/settings", {})
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "validation_error"
+
+
+def test_superior_admin_may_not_switch_a_sub_customers_auto_renew(api_as, tree):
+    response = api_as(tree.distributor_admin).patch(
+        f"/customers/{tree.dealer.number}/settings", {"allow_auto_renew": True}
+    )
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+    tree.dealer.refresh_from_db()
+    assert tree.dealer.allow_auto_renew is False
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"allow_superior_manage_licenses": 0},
+        {"allow_superior_manage_licenses": 1},
+        {"allow_superior_manage_licenses": "true"},
+        {"allow_auto_renew": "false"},
+        {"allow_auto_renew": 1},
+        {"allow_auto_renew": None},
+    ],
+)
+def test_settings_switches_are_strict_booleans(api_as, tree, body):
+    response = api_as(tree.dealer_admin).patch(f"/customers/{tree.dealer.number}/settings", body)
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "validation_error"
+    tree.dealer.refresh_from_db()
+    assert (tree.dealer.allow_auto_renew, tree.dealer.allow_superior_manage_licenses) == (
+        False,
+        False,
+    )
 
 
 def test_settings_needs_a_boolean(api_as, tree):

@@ -7,9 +7,11 @@ from daypass.customers.services import (
     account_create,
     customer_create,
     customer_create_with_admin,
-    customer_set_superior_management,
+    customer_settings_update,
 )
 from tests import factories
+
+SWITCH_ACTIONS = ("customer.superior_management", "customer.auto_renew")
 
 
 @pytest.mark.django_db
@@ -98,17 +100,82 @@ def test_customer_create_with_admin_makes_neither_when_the_username_is_taken(tre
 
 @pytest.mark.django_db
 def test_the_switch_is_changed_by_the_customers_own_admin(tree, now):
-    customer = customer_set_superior_management(
-        actor=tree.dealer_admin, customer=tree.dealer, allowed=True, now=now
+    customer = customer_settings_update(
+        actor=tree.dealer_admin, customer=tree.dealer, allow_superior_manage_licenses=True, now=now
     )
 
     assert customer.allow_superior_manage_licenses is True
     assert Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses is True
     event = AuditEvent.objects.get(action="customer.superior_management")
     assert event.details == {"allowed": True, "previous": False}
+    assert event.actor == tree.dealer_admin
+    assert event.target == tree.dealer.number
 
 
 @pytest.mark.django_db
+def test_auto_renew_is_off_by_default_and_switched_by_the_own_admin(tree, now):
+    assert tree.dealer.allow_auto_renew is False
+
+    customer = customer_settings_update(
+        actor=tree.dealer_admin, customer=tree.dealer, allow_auto_renew=True, now=now
+    )
+
+    assert customer.allow_auto_renew is True
+    assert customer.allow_superior_manage_licenses is False
+    assert Customer.objects.get(pk=tree.dealer.pk).allow_auto_renew is True
+    event = AuditEvent.objects.get(action="customer.auto_renew")
+    assert event.details == {"allowed": True, "previous": False}
+    assert not AuditEvent.objects.filter(action="customer.superior_management").exists()
+
+
+@pytest.mark.django_db
+def test_both_switches_at_once_write_one_audit_event_each(tree, now):
+    customer_settings_update(
+        actor=tree.dealer_admin,
+        customer=tree.dealer,
+        allow_superior_manage_licenses=True,
+        allow_auto_renew=True,
+        now=now,
+    )
+
+    fresh = Customer.objects.get(pk=tree.dealer.pk)
+    assert (fresh.allow_superior_manage_licenses, fresh.allow_auto_renew) == (True, True)
+    actions = AuditEvent.objects.filter(action__in=SWITCH_ACTIONS).values_list("action", flat=True)
+    assert sorted(actions) == ["customer.auto_renew", "customer.superior_management"]
+
+
+@pytest.mark.django_db
+def test_a_switch_set_to_its_value_writes_nothing(tree, now):
+    customer_settings_update(
+        actor=tree.dealer_admin, customer=tree.dealer, allow_auto_renew=False, now=now
+    )
+
+    assert not AuditEvent.objects.filter(action__in=SWITCH_ACTIONS).exists()
+
+
+@pytest.mark.django_db
+def test_settings_update_needs_a_switch(tree, now):
+    with pytest.raises(ValidationFailed):
+        customer_settings_update(actor=tree.dealer_admin, customer=tree.dealer, now=now)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [1, 0, "true", ""])
+def test_settings_update_takes_only_booleans(tree, now, value):
+    with pytest.raises(ValidationFailed) as error:
+        customer_settings_update(
+            actor=tree.dealer_admin,
+            customer=tree.dealer,
+            allow_auto_renew=value,
+            now=now,
+        )
+
+    assert error.value.field == "allow_auto_renew"
+    assert Customer.objects.get(pk=tree.dealer.pk).allow_auto_renew is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("switch", ["allow_superior_manage_licenses", "allow_auto_renew"])
 @pytest.mark.parametrize(
     ("actor", "code"),
     [
@@ -120,14 +187,15 @@ def test_the_switch_is_changed_by_the_customers_own_admin(tree, now):
         ("sibling_admin", "not_found"),
     ],
 )
-def test_no_one_else_changes_the_switch(tree, now, actor, code):
+def test_no_one_else_changes_the_switches(tree, now, actor, code, switch):
     with pytest.raises(DaypassError) as error:
-        customer_set_superior_management(
-            actor=getattr(tree, actor), customer=tree.dealer, allowed=True, now=now
+        customer_settings_update(
+            actor=getattr(tree, actor), customer=tree.dealer, now=now, **{switch: True}
         )
 
     assert error.value.code == code
-    assert Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses is False
+    assert getattr(Customer.objects.get(pk=tree.dealer.pk), switch) is False
+    assert not AuditEvent.objects.filter(action__in=SWITCH_ACTIONS).exists()
 
 
 @pytest.mark.django_db

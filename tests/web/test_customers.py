@@ -97,6 +97,16 @@ def test_own_admin_switches_superior_management(tree, login):
     assert not Customer.objects.get(pk=tree.dealer.pk).allow_superior_manage_licenses
 
 
+def test_own_admin_switches_auto_renew_and_keeps_the_other_switch(tree, login):
+    client = login(tree.dealer_admin)
+
+    response = client.post(reverse("web:settings"), {"allow_auto_renew": "on"}, follow=True)
+
+    fresh = Customer.objects.get(pk=tree.dealer.pk)
+    assert (fresh.allow_auto_renew, fresh.allow_superior_manage_licenses) == (True, False)
+    assert "The settings are saved." in response.content.decode()
+
+
 def test_a_superior_sees_the_setting_but_cannot_switch_it(tree, login):
     client = login(tree.distributor_admin)
     url = reverse("web:settings") + f"?customer={tree.dealer.number}"

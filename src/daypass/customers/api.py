@@ -28,7 +28,7 @@ from daypass.customers.schemas import (
 from daypass.customers.services import (
     account_create,
     customer_create_with_admin,
-    customer_set_superior_management,
+    customer_settings_update,
 )
 from daypass.customers.tokens import token_create, token_revoke
 
@@ -45,6 +45,7 @@ def customer_out(customer: Customer, parent_number: str | None = None) -> dict:
         "parent": parent_number,
         "depth": customer.depth,
         "allow_superior_manage_licenses": customer.allow_superior_manage_licenses,
+        "allow_auto_renew": customer.allow_auto_renew,
     }
 
 
@@ -135,10 +136,11 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn):
 @router.patch("/customers/{number}/settings", response={200: CustomerOut, **ERROR_RESPONSES})
 def customer_settings(request: HttpRequest, number: str, payload: CustomerSettingsIn):
     customer = customer_in_scope(request.auth, number)
-    customer = customer_set_superior_management(
+    customer = customer_settings_update(
         actor=request.auth,
         customer=customer,
-        allowed=payload.allow_superior_manage_licenses,
+        allow_superior_manage_licenses=payload.allow_superior_manage_licenses,
+        allow_auto_renew=payload.allow_auto_renew,
         now=clock.now(),
     )
     return customer_out(customer)

@@ -18,6 +18,9 @@ class Customer(models.Model):
     path = models.CharField(max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(default=0)
     allow_superior_manage_licenses = models.BooleanField(default=False)
+    # SPEC 14: when a charge finds no bound license that can pay, bind one of the device
+    # owner's eligible licenses instead of blacklisting. Switched by the customer's own admin.
+    allow_auto_renew = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 RoleName = Literal["admin", "operator", "viewer", "gateway"]
 
@@ -15,6 +16,7 @@ class CustomerOut(Schema):
     parent: str | None = Field(description="The parent's customer number; null for the platform.")
     depth: int
     allow_superior_manage_licenses: bool
+    allow_auto_renew: bool
 
 
 class CustomerPage(Schema):
@@ -38,7 +40,10 @@ class CustomerCreateIn(Schema):
 
 
 class CustomerSettingsIn(Schema):
-    allow_superior_manage_licenses: bool
+    """Either switch or both; a switch left out keeps its value."""
+
+    allow_superior_manage_licenses: StrictBool = None
+    allow_auto_renew: StrictBool = None
 
 
 class AccountCreateIn(Schema):

@@ -102,31 +102,57 @@ def customer_create_with_admin(
     return customer
 
 
+# The customer's switches (SPEC 5 and 14): the field, and the audit action of a change.
+CUSTOMER_SWITCHES = {
+    "allow_superior_manage_licenses": "customer.superior_management",
+    "allow_auto_renew": "customer.auto_renew",
+}
+
+
 @transaction.atomic
-def customer_set_superior_management(
-    *, actor: Account, customer: Customer, allowed: bool, now: datetime
+def customer_settings_update(
+    *,
+    actor: Account,
+    customer: Customer,
+    allow_superior_manage_licenses: bool | None = None,
+    allow_auto_renew: bool | None = None,
+    now: datetime,
 ) -> Customer:
-    """Switch "Allow superior to manage licenses"; the customer's own admin only."""
+    """Change the customer's switches (None: leave as is); the customer's own admin only.
+
+    Each switch that changes writes one audit event (`allowed`, `previous`); a switch set to
+    the value it has changes nothing and writes nothing.
+    """
     _require_visible(actor, customer)
     if actor.customer_id != customer.pk or actor.role != Role.ADMIN:
-        raise Forbidden(message="Only the customer's own administrator may change this setting.")
-    if not isinstance(allowed, bool):
+        raise Forbidden(message="Only the customer's own administrator may change its settings.")
+    wanted = {
+        "allow_superior_manage_licenses": allow_superior_manage_licenses,
+        "allow_auto_renew": allow_auto_renew,
+    }
+    for field, value in wanted.items():
+        if value is not None and not isinstance(value, bool):
+            raise ValidationFailed(message=f"{field} must be true or false.", field=field)
+    changes = {field: value for field, value in wanted.items() if value is not None}
+    if not changes:
         raise ValidationFailed(
-            message="allow_superior_manage_licenses must be true or false.",
-            field="allow_superior_manage_licenses",
+            message="Give allow_superior_manage_licenses, allow_auto_renew or both."
         )
     fresh = Customer.objects.select_for_update().get(pk=customer.pk)
-    previous = fresh.allow_superior_manage_licenses
-    fresh.allow_superior_manage_licenses = allowed
-    fresh.save(update_fields=["allow_superior_manage_licenses"])
-    audit_record(
-        actor=actor,
-        action="customer.superior_management",
-        now=now,
-        target=fresh.number,
-        allowed=allowed,
-        previous=previous,
-    )
+    changed = [field for field, value in changes.items() if getattr(fresh, field) != value]
+    for field in changed:
+        setattr(fresh, field, changes[field])
+    if changed:
+        fresh.save(update_fields=changed)
+    for field in changed:
+        audit_record(
+            actor=actor,
+            action=CUSTOMER_SWITCHES[field],
+            now=now,
+            target=fresh.number,
+            allowed=changes[field],
+            previous=not changes[field],
+        )
     return fresh
 
 

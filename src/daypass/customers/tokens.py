@@ -123,6 +123,7 @@ _CUSTOMER_FIELDS = (
     "path",
     "depth",
     "allow_superior_manage_licenses",
+    "allow_auto_renew",
     "created_at",
 )
 

@@ -77,7 +77,10 @@ class TokenForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-class SuperiorManagementForm(forms.Form):
+class CustomerSettingsForm(forms.Form):
+    """Both switches of the settings page; an unchecked box is off."""
+
     allow_superior_manage_licenses = forms.BooleanField(
         label=_("Allow superior to manage licenses"), required=False
     )
+    allow_auto_renew = forms.BooleanField(label=_("Auto-renew"), required=False)

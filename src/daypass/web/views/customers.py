@@ -20,15 +20,15 @@ from daypass.customers.models import Account, ApiToken
 from daypass.customers.services import (
     account_create,
     customer_create_with_admin,
-    customer_set_superior_management,
+    customer_settings_update,
 )
 from daypass.customers.tokens import token_create, token_revoke
 from daypass.web.error_messages import error_text
 from daypass.web.forms import (
     AccountForm,
+    CustomerSettingsForm,
     ServiceErrorsMixin,
     SubCustomerForm,
-    SuperiorManagementForm,
     TokenForm,
 )
 from daypass.web.selection import selected_customer
@@ -140,21 +140,21 @@ def customer_settings(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     own_admin = actor.is_admin and actor.customer_id == customer.pk
     if request.method == "POST" and own_admin:
-        form = SuperiorManagementForm(request.POST)
+        form = CustomerSettingsForm(request.POST)
         if form.is_valid():
-            allowed = form.cleaned_data["allow_superior_manage_licenses"]
             return run_action(
                 request,
-                lambda: customer_set_superior_management(
-                    actor=actor, customer=customer, allowed=allowed, now=clock.now()
+                lambda: customer_settings_update(
+                    actor=actor, customer=customer, now=clock.now(), **form.cleaned_data
                 ),
-                success=_("Superior customers may now manage this customer's licenses.")
-                if allowed
-                else _("Superior customers may no longer manage this customer's licenses."),
+                success=_("The settings are saved."),
                 next_url=reverse("web:settings") + f"?customer={customer.number}",
             )
-    form = SuperiorManagementForm(
-        initial={"allow_superior_manage_licenses": customer.allow_superior_manage_licenses}
+    form = CustomerSettingsForm(
+        initial={
+            "allow_superior_manage_licenses": customer.allow_superior_manage_licenses,
+            "allow_auto_renew": customer.allow_auto_renew,
+        }
     )
     return render_page(
         request,

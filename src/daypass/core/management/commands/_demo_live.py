@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from daypass.billing.deduction import device_charge
 from daypass.billing.models import DeductionTrigger
 from daypass.customers.models import Account, Customer, Role
-from daypass.customers.services import customer_set_superior_management
+from daypass.customers.services import customer_settings_update
 from daypass.devices.models import Device, DeviceModel
 from daypass.devices.services import device_register, devices_transfer
 from daypass.licenses.models import License, LicenseType
@@ -79,8 +79,11 @@ def live_history(
 
     # The fleet's admin lets its superiors' admins manage its licenses (SPEC 5); the dealer's
     # admin then binds one of the fleet's own licenses to another of its devices.
-    customer_set_superior_management(
-        actor=_account(fleet, Role.ADMIN), customer=fleet, allowed=True, now=at(4.6)
+    customer_settings_update(
+        actor=_account(fleet, Role.ADMIN),
+        customer=fleet,
+        allow_superior_manage_licenses=True,
+        now=at(4.6),
     )
     license_bind(
         actor=_account(dealer, Role.ADMIN), license=issued[7], device=devices[5], now=at(4.7)
