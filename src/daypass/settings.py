@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "daypass.devices",
     "daypass.licenses",
     "daypass.billing",
+    "daypass.events",
     "daypass.web",
 ]
 
