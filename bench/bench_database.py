@@ -108,10 +108,22 @@ def device_number(index: int) -> str:
     return f"B{index:014d}"
 
 
+def is_blacklisted(index: int, fraction: float) -> bool:
+    """Spread `fraction` of the devices evenly over the ids (0.5: every second device)."""
+    return int(index * fraction) != int((index - 1) * fraction)
+
+
 def load_devices_and_licenses(
-    *, count: int, now: datetime, service_until: datetime, with_licenses: bool
+    *,
+    count: int,
+    now: datetime,
+    service_until: datetime,
+    with_licenses: bool,
+    blacklisted: float = 0.0,
 ) -> None:
     """`count` devices of one fleet, each (optionally) with one bound, activated license.
+
+    `blacklisted`: that fraction of the devices is on the blacklist (`is_blacklisted`).
 
     Ids are given explicitly (1..count) so licenses can point at their devices without a
     lookup; the sequences are moved past them afterwards.
@@ -123,8 +135,12 @@ def load_devices_and_licenses(
 
     fleet, model, license_type = make_owner(now)
     activated_at = now - timedelta(days=65)
+    blacklist_since = now - timedelta(days=1)
     device_rows = (
         (i, device_number(i), model.pk, fleet.pk, service_until, False, None, "", now)
+        if not is_blacklisted(i, blacklisted)
+        else (i, device_number(i), model.pk, fleet.pk, service_until)
+        + (True, blacklist_since, "no_valid_license", now)
         for i in range(1, count + 1)
     )
     license_rows = (

@@ -2,12 +2,23 @@
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from daypass.devices.models import Device
 from daypass.licenses.models import Transfer
 from tests.api.conftest import error_of
 from tests.factories import NOW, make_device, make_device_model, make_license
 
-DEVICE_KEYS = {"number", "model", "customer", "service_until", "blacklisted", "licenses"}
+DEVICE_KEYS = {
+    "number",
+    "model",
+    "customer",
+    "service_until",
+    "blacklisted",
+    "licenses",
+    "last_refused_at",
+    "refused_reports",
+}
 
 
 def test_device_models_list_and_create(api_as, tree):
@@ -46,6 +57,8 @@ def test_register_a_device(api_as, tree):
         "service_until": None,
         "blacklisted": False,
         "licenses": [],
+        "last_refused_at": None,
+        "refused_reports": 0,
     }
 
 
@@ -88,6 +101,37 @@ def test_devices_list_shape_filters_and_bound_licenses(api_as, tree):
     assert client.get("/devices", {"blacklisted": "true"}).json()["count"] == 0
     sub = client.get("/devices", {"customer": tree.fleet.number}).json()
     assert [d["number"] for d in sub["items"]] == ["D3"]
+
+
+def test_devices_refused_in_the_last_n_days(api_as, tree):
+    now = timezone.now()
+    make_device(
+        customer=tree.dealer,
+        number="D1",
+        last_refused_at=now - timedelta(hours=2),
+        refused_reports=4,
+    )
+    make_device(customer=tree.dealer, number="D2", last_refused_at=now - timedelta(days=3))
+    make_device(customer=tree.dealer, number="D3")
+    client = api_as(tree.dealer_viewer)
+
+    def numbers(days):
+        body = client.get("/devices", {"refused_within_days": days}).json()
+        return [d["number"] for d in body["items"]]
+
+    assert numbers(1) == ["D1"]
+    assert numbers(7) == ["D1", "D2"]
+    d1 = client.get("/devices", {"number": "D1"}).json()["items"][0]
+    assert d1["refused_reports"] == 4
+    assert d1["last_refused_at"] is not None
+
+
+def test_refused_within_days_must_be_a_whole_number_of_at_least_one(api_as, tree):
+    client = api_as(tree.dealer_viewer)
+    for bad in ("0", "-1", "x", "1.5", "3651"):
+        response = client.get("/devices", {"refused_within_days": bad})
+        assert response.status_code == 422, bad
+        assert error_of(response)["code"] == "validation_error"
 
 
 def test_devices_of_a_customer_outside_the_subtree_is_404(api_as, tree):

@@ -24,6 +24,22 @@ def test_devices_page_shows_service_blacklist_and_bound_licenses(tree, catalog, 
     assert "L0004" in html
 
 
+def test_devices_page_shows_refusals_and_filters_recently_refused(tree, catalog, login):
+    from django.utils import timezone
+
+    device = catalog["device"]
+    device.last_refused_at = timezone.now() - timedelta(hours=1)
+    device.refused_reports = 7
+    device.save()
+    client = login(tree.distributor_admin)
+
+    html = client.get(reverse("web:devices")).content.decode()
+    assert "7 refused reports" in html
+    recent = client.get(reverse("web:devices"), {"refused_within_days": "1"}).content.decode()
+    assert device.number in recent
+    assert "860000000000002" not in recent
+
+
 def test_projected_end_adds_a_period_per_chargeable_charge(tree, catalog):
     weekly = factories.make_license_type(
         code="WEEK", days=28, models=[catalog["mx"]], charge_days=7, period_hours=168

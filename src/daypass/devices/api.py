@@ -28,7 +28,7 @@ from daypass.devices.services import device_model_create, device_register, devic
 
 router = Router(tags=["devices"])
 
-FILTER_FIELDS = ("number", "model", "blacklisted")
+FILTER_FIELDS = ("number", "model", "blacklisted", "refused_within_days")
 
 
 def device_out(device: Device) -> dict:
@@ -41,6 +41,8 @@ def device_out(device: Device) -> dict:
         "service_until": device.service_until,
         "blacklisted": device.blacklisted,
         "licenses": [lic.card for lic in bound],
+        "last_refused_at": device.last_refused_at,
+        "refused_reports": device.refused_reports,
     }
 
 

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-import django_filters
+from datetime import timedelta
 
+import django_filters
+from django.db.models import QuerySet
+
+from daypass.core import clock
 from daypass.devices.models import Device
-from daypass.licenses.filters import StrictBooleanFilter
+from daypass.licenses.filters import StrictBooleanFilter, WholeNumberFilter
+
+# "Refused in the last N days" goes back ten years at most.
+MAX_REFUSED_WITHIN_DAYS = 3650
 
 
 class DeviceFilterSet(django_filters.FilterSet):
     number = django_filters.CharFilter(field_name="number")
     model = django_filters.CharFilter(field_name="model__code")
     blacklisted = StrictBooleanFilter(field_name="blacklisted")
+    # Liveness (SPEC 14): devices whose reports were refused in the last N days.
+    refused_within_days = WholeNumberFilter(
+        method="filter_refused_within_days", min_value=1, max_value=MAX_REFUSED_WITHIN_DAYS
+    )
 
     class Meta:
         model = Device
         fields: list[str] = []
+
+    def filter_refused_within_days(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(last_refused_at__gte=clock.now() - timedelta(days=value))

@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from daypass.core.schemas import PageQuery
+from daypass.devices.filters import MAX_REFUSED_WITHIN_DAYS
 
 
 class DeviceModelOut(Schema):
@@ -32,6 +33,14 @@ class DeviceOut(Schema):
     service_until: datetime | None
     blacklisted: bool
     licenses: list[str] = Field(description="Card numbers of the licenses bound to the device.")
+    last_refused_at: datetime | None = Field(
+        description="When the gate last recorded a refused report of the device (at most one "
+        "recorded per minute, so at most a minute behind)."
+    )
+    refused_reports: int = Field(
+        description="Refused reports recorded since the blacklist was last lifted (at most one "
+        "a minute)."
+    )
 
 
 class DevicePage(Schema):
@@ -44,6 +53,12 @@ class DeviceQuery(PageQuery):
     number: str | None = None
     model: str | None = None
     blacklisted: bool | None = None
+    refused_within_days: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_REFUSED_WITHIN_DAYS,
+        description="Only devices with a refused report recorded in the last N days (N >= 1).",
+    )
 
 
 class DeviceIn(Schema):

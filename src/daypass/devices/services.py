@@ -183,7 +183,11 @@ def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, rea
     fresh.blacklisted = False
     fresh.blacklisted_at = None
     fresh.blacklist_reason = ""
-    fresh.save(update_fields=["blacklisted", "blacklisted_at", "blacklist_reason"])
+    # SPEC 14: the count of refusals starts again; when the last one was stays known.
+    fresh.refused_reports = 0
+    fresh.save(
+        update_fields=["blacklisted", "blacklisted_at", "blacklist_reason", "refused_reports"]
+    )
     audit_record(
         actor=actor,
         action="device.blacklist_clear",

@@ -27,7 +27,7 @@ from daypass.web.views.page import (
     valid_filters,
 )
 
-DEVICE_FILTERS = ("number", "model", "blacklisted")
+DEVICE_FILTERS = ("number", "model", "blacklisted", "refused_within_days")
 
 
 def transfer_targets(request: HttpRequest) -> list:
@@ -58,6 +58,11 @@ def device_records(request: HttpRequest) -> HttpResponse:
             "title": _("Devices"),
             **filter_form,
             "device_models": DeviceModel.objects.order_by("code").values_list("code", flat=True),
+            "refused_choices": [
+                ("1", _("In the last day")),
+                ("7", _("In the last 7 days")),
+                ("30", _("In the last 30 days")),
+            ],
             "page_obj": page_obj,
             "rows": rows,
             "now": now,
