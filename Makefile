@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install install-test run demo test lint format migrations-check clean reset-data
+.PHONY: help install install-test run demo test lint format migrations-check clean reset-data screenshots
 
 help:
 	@echo "make run     install into $(VENV), migrate ./data, load the demo once, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install with test extras, lint, check migrations, run the whole suite"
 	@echo "make lint    ruff check and ruff format --check"
+	@echo "make screenshots  run the browser tests and refresh docs/screenshots (tests alone write to a temp folder)"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make demo    load the demo data into the database (refuses if it has data)"
 	@echo "make clean   remove $(VENV) and caches (keeps ./data)"
@@ -56,6 +57,10 @@ migrations-check: install-test
 
 test: lint migrations-check
 	$(BIN)/pytest -rs $(PYTEST_ARGS)
+
+# The browser tests write their screenshots to a temporary folder; this refreshes the committed ones.
+screenshots: install-test
+	DAYPASS_REFRESH_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

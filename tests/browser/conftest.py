@@ -1,5 +1,10 @@
 """Browser tests: Playwright for Python drives Debian's chromium against the live server.
 
+Screenshots go to a temporary folder, so a test run leaves the tree clean. To refresh the
+committed ones in docs/screenshots, run `make screenshots` (DAYPASS_REFRESH_SCREENSHOTS=1).
+Every page a test looks at can be checked with axe-core (`assert_accessible`) and, on a phone
+viewport, for horizontal overflow (`assert_fits_viewport`).
+
 Playwright's sync API runs an event loop in the test thread, which makes Django refuse database
 access from it ("you cannot call this from an async context"); the tests only touch the
 database to arrange data and check results, never concurrently with a request, so that check
@@ -19,8 +24,11 @@ from daypass.licenses.services import license_bind, licenses_sell  # noqa: E402
 from tests import factories  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+# axe-core impacts that fail a test (SPEC 13: no serious or critical violation).
+FAILING_IMPACTS = ("serious", "critical")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -51,23 +59,106 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
+def _new_page(browser, live_server, viewport: dict):
+    # bypass_csp: axe-core is injected with page.evaluate, which a strict CSP would refuse.
+    context = browser.new_context(
+        viewport=viewport, locale="en-US", timezone_id="UTC", bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.base_url = live_server.url
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, tab = _new_page(browser, live_server, VIEWPORT)
     yield tab
     context.close()
 
 
 @pytest.fixture
-def screenshot():
+def phone(browser, live_server):
+    """A tab 390 px wide, the size of a common phone."""
+    context, tab = _new_page(browser, live_server, PHONE)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_folder(tmp_path_factory) -> Path:
+    if os.environ.get("DAYPASS_REFRESH_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def screenshot(screenshot_folder):
     def save(page, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(screenshot_folder / f"{name}.png"))
 
     return save
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def serious_violations(axe, page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    results = axe.run(page)
+    lines = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in FAILING_IMPACTS:
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:5]]
+            lines.append(f"{violation['id']} ({violation['impact']}): {', '.join(targets)}")
+    return lines
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    def check(page) -> None:
+        problems = serious_violations(axe, page)
+        assert problems == [], f"{page.url}: " + "; ".join(problems)
+
+    return check
+
+
+def overflowing_elements(page) -> dict:
+    """How wide the page is against the viewport, and the widest elements sticking out."""
+    return page.evaluate(
+        """() => {
+            const width = window.innerWidth;
+            const out = [];
+            for (const el of document.querySelectorAll('body *')) {
+                const box = el.getBoundingClientRect();
+                if (box.width && box.right > width + 1 && !el.closest('.table-wrap')
+                    && getComputedStyle(el).visibility !== 'hidden') {
+                    out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                        + (el.className && typeof el.className === 'string'
+                           ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+                        + ' → ' + Math.round(box.right));
+                }
+            }
+            return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 8)};
+        }"""
+    )
+
+
+@pytest.fixture
+def assert_fits_viewport():
+    def check(page) -> None:
+        found = overflowing_elements(page)
+        assert found["scroll"] <= found["width"] and found["out"] == [], (
+            f"{page.url}: page {found['scroll']} px wide in a {found['width']} px viewport; "
+            f"sticking out: {found['out']}"
+        )
+
+    return check
 
 
 def log_in(page, username: str) -> None:

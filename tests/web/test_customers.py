@@ -156,10 +156,34 @@ def test_revoke_a_token(tree, login):
     secret = client.post(reverse("web:tokens"), {"name": "t"}).context["new_secret"]
     token = ApiToken.objects.get()
 
-    client.post(reverse("web:token_revoke", args=[token.pk]))
+    client.post(reverse("web:token_revoke", args=[token.pk]), {"confirmed": "1"})
 
     assert ApiToken.objects.get().revoked_at is not None
     assert token_authenticate(secret=secret, now=factories.NOW) is None
+
+
+def test_revoking_a_token_asks_for_confirmation_first(tree, login):
+    client = login(tree.dealer_operator)
+    client.post(reverse("web:tokens"), {"name": "gateway eu-1"})
+    token = ApiToken.objects.get()
+
+    response = client.post(reverse("web:token_revoke", args=[token.pk]))
+
+    assert response.status_code == 200
+    assert "Revoke token gateway eu-1? Programs using it stop working at once" in (
+        response.content.decode()
+    )
+    assert ApiToken.objects.get().revoked_at is None
+
+
+def test_the_token_list_offers_a_revoke_confirmation_dialog(tree, login):
+    client = login(tree.dealer_operator)
+    client.post(reverse("web:tokens"), {"name": "gateway eu-1"})
+
+    page = client.get(reverse("web:tokens")).content.decode()
+
+    assert 'id="revoke-dialog"' in page
+    assert 'data-dialog="revoke-dialog"' in page
 
 
 def test_another_customers_token_cannot_be_revoked(tree, login):

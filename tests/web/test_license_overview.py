@@ -17,6 +17,7 @@ def test_overview_shows_running_low_counts_linking_to_filtered_details(tree, cat
         "customer": [tree.distributor.number],
         "days_min": ["1"],
         "days_max": ["6"],
+        "order": ["available_days"],  # sorted by days left, fewest first
     }
     listed = client.get(response.context["below_7_url"])
     assert [lic.card for lic, _ in listed.context["rows"]] == ["L0003"]

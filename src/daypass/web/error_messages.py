@@ -32,6 +32,14 @@ MESSAGES_BY_CODE = {
     "superior_management_disabled": _(
         "This customer has not allowed superior management of its licenses."
     ),
+    "unauthenticated": _("Please log in again."),
+    "throttled": _("Too many requests. Try again in a few minutes."),
+    "busy": _("The server is busy. Nothing was changed; please try again."),
+    "conflict": _("Someone else changed this at the same time. Please try again."),
+    "bad_request": _("The request is not valid."),
+    "method_not_allowed": _("This action is not available here."),
+    "payload_too_large": _("The upload is too large."),
+    "idempotency_key_reused": _("This request was already made with different content."),
 }
 
 

@@ -32,6 +32,19 @@ METHOD_LABELS = {
 
 RESULT_LABELS = {"success": _("Success"), "failed": _("Failed")}
 
+# Why a report was refused, a charge failed, or a blacklist was set or lifted (codes stored in
+# deductions and devices, and answered by the gate).
+REASON_LABELS = {
+    "no_valid_license": _("No valid license"),
+    "unknown_device": _("Unknown device"),
+    "blacklisted": _("Blacklisted"),
+    "paid": _("Already paid"),
+    "charged": _("Charged"),
+    "license_bind": _("A license was bound"),
+    "license_top_up": _("A license was topped up"),
+    "manual": _("Cleared by hand"),
+}
+
 TRIGGER_LABELS = {"report": _("Report"), "sweep": _("Sweep")}
 
 ROLE_LABELS = {
@@ -39,6 +52,14 @@ ROLE_LABELS = {
     "operator": _("Operator"),
     "viewer": _("Viewer"),
     "gateway": _("Gateway"),
+}
+
+
+LEVEL_LABELS = {
+    "platform": _("Platform"),
+    "distributor": _("Distributor"),
+    "dealer": _("Dealer"),
+    "fleet": _("Fleet"),
 }
 
 

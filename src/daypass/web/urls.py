@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from daypass.web.views import auth, customers, devices, license_actions, licenses, overview, records
@@ -7,6 +9,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", overview.license_overview, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("login/", auth.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth.ConsoleLogoutView.as_view(), name="logout"),
     # Django's language switch: POST language=zh-hans, stored in a cookie.

@@ -9,7 +9,9 @@ from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
 from daypass.web.status_labels import (
+    LEVEL_LABELS,
     METHOD_LABELS,
+    REASON_LABELS,
     RESULT_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
@@ -68,6 +70,8 @@ register.filter("method_label", _label_filter(METHOD_LABELS))
 register.filter("result_label", _label_filter(RESULT_LABELS))
 register.filter("trigger_label", _label_filter(TRIGGER_LABELS))
 register.filter("role_label", _label_filter(ROLE_LABELS))
+register.filter("level_label", _label_filter(LEVEL_LABELS))
+register.filter("reason_label", _label_filter(REASON_LABELS))
 
 
 @register.inclusion_tag("web/partials/_sort_header.html", takes_context=True)
@@ -135,18 +139,20 @@ def filter_range(
     line when either is invalid."""
     values = context["filter_values"]
     errors = context["filterset"].errors
+    reversed_range = low in context.get("reversed_ranges", ())
     return {
         "id": _field_id(low),
+        "reversed": reversed_range,
         "label": label,
         "days": days,
         "low": low,
         "low_value": values.get(low, ""),
         "low_label": low_label,
-        "low_invalid": low in errors,
+        "low_invalid": low in errors or reversed_range,
         "high": high,
         "high_value": values.get(high, ""),
         "high_label": high_label,
-        "high_invalid": high in errors,
+        "high_invalid": high in errors or reversed_range,
     }
 
 

@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from daypass.core.clock import now as clock_now
+from daypass.core.management.commands._demo_logins import demo_sample_logins
+from daypass.core.management.commands.demo import DEMO_PASSWORD
 from daypass.core.throttle import login_failure_record, login_throttled
 from daypass.customers.models import Role
 
@@ -45,6 +47,13 @@ class ConsoleLoginView(auth_views.LoginView):
     template_name = "web/login.html"
     form_class = ConsoleLoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # While the database holds the demo, list its sample logins (one per level and role).
+        context["sample_logins"] = demo_sample_logins()
+        context["demo_password"] = DEMO_PASSWORD
+        return context
 
 
 class ConsoleLogoutView(auth_views.LogoutView):

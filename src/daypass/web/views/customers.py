@@ -210,6 +210,23 @@ def token_records(request: HttpRequest) -> HttpResponse:
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     actor = request.user
     token = get_object_or_404(_visible_tokens(actor), pk=token_id)
+    if request.POST.get("confirmed") != "1":
+        # Without JavaScript there is no dialog: ask on a page, then post again confirmed.
+        return render_page(
+            request,
+            "web/license_confirm.html",
+            {
+                "title": _("Revoke token"),
+                "question": _(
+                    "Revoke token %(name)s? Programs using it stop working at once; this cannot "
+                    "be undone."
+                )
+                % {"name": token.name or token.prefix},
+                "next": reverse("web:tokens"),
+            },
+            customer=selected_customer(request),
+            nav="tokens",
+        )
     return run_action(
         request,
         lambda: token_revoke(actor=actor, token=token, now=clock.now()),

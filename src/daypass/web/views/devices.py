@@ -114,16 +114,27 @@ def device_transfer(request: HttpRequest) -> HttpResponse:
     target = subtree_customers(request.user.customer).filter(number=to_number).first()
     if target is None:
         raise Http404("Customer not found.")
+    moving = [device for device in devices if device.customer_id != target.pk]
+    if not moving:
+        # A transfer that would move nothing says so instead of reporting a move.
+        messages.error(
+            request,
+            ngettext(
+                "The device already belongs to %(name)s: nothing was moved.",
+                "The devices already belong to %(name)s: nothing was moved.",
+                len(devices),
+            )
+            % {"name": target.name},
+        )
+        return redirect(back)
     return run_action(
         request,
         lambda: devices_transfer(actor=request.user, devices=devices, to=target, now=clock.now()),
-        success=lambda result: (
-            ngettext(
-                "Moved %(count)d device to %(name)s.",
-                "Moved %(count)d devices to %(name)s.",
-                len(result.devices),
-            )
-            % {"count": len(result.devices), "name": target.name}
-        ),
+        success=ngettext(
+            "Moved %(count)d device to %(name)s.",
+            "Moved %(count)d devices to %(name)s.",
+            len(moving),
+        )
+        % {"count": len(moving), "name": target.name},
         next_url=back,
     )

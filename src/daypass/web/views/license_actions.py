@@ -86,8 +86,8 @@ def license_single_action(request: HttpRequest, card: str, operation: str) -> Ht
     success = {
         "lock": _("License %(card)s is locked."),
         "unlock": _("License %(card)s is unlocked."),
-        "unbind": _("License %(card)s is unbound."),
-    }[operation] % {"card": card}
+        "unbind": _("License %(card)s is unbound from device %(device)s."),
+    }[operation] % {"card": card, "device": license.device.number if license.device else "-"}
     return run_action(
         request,
         lambda: service(actor=request.user, license=license, now=clock.now()),
@@ -128,10 +128,29 @@ def license_bind(request: HttpRequest, card: str) -> HttpResponse:
         lambda: services.license_bind(
             actor=request.user, license=license, device=device, now=clock.now()
         ),
-        success=_("License %(card)s is bound to device %(device)s.")
-        % {"card": card, "device": device.number},
+        success=lambda bound: bind_success(bound, device_number=device.number, owner=customer),
         next_url=back,
     )
+
+
+def bind_success(license: License, *, device_number: str, owner: Customer) -> str:
+    """Say where the license is now: binding to a sub-customer's device hands it over, so it
+    leaves the list it was bound from."""
+    new_owner = license.device.customer if license.device else license.customer
+    if new_owner.pk == owner.pk:
+        return _("License %(card)s is bound to device %(device)s.") % {
+            "card": license.card,
+            "device": device_number,
+        }
+    return _(
+        "License %(card)s is bound to device %(device)s and now belongs to %(name)s "
+        "(%(number)s), the device's owner, so it has left this list."
+    ) % {
+        "card": license.card,
+        "device": device_number,
+        "name": new_owner.name,
+        "number": new_owner.number,
+    }
 
 
 def _error_back(request: HttpRequest, back: str, message: str) -> HttpResponse:
@@ -228,9 +247,11 @@ def licenses_return(request: HttpRequest) -> HttpResponse:
         lambda: services.licenses_return(actor=request.user, licenses=licenses, now=clock.now()),
         success=lambda result: (
             ngettext(
-                "Returned %(count)d license.", "Returned %(count)d licenses.", len(result.licenses)
+                "Returned %(count)d license to %(name)s.",
+                "Returned %(count)d licenses to %(name)s.",
+                len(result.licenses),
             )
-            % {"count": len(result.licenses)}
+            % {"count": len(result.licenses), "name": parent.name if parent else "-"}
         ),
         next_url=back,
     )

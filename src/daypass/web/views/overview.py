@@ -71,8 +71,9 @@ def license_overview(request: HttpRequest) -> HttpResponse:
         "web/license_overview.html",
         {
             "stats": stats,
-            "below_30_url": details_url(number, days_min=1, days_max=29),
-            "below_7_url": details_url(number, days_min=1, days_max=6),
+            # Running-low lists come sorted by days left, fewest first.
+            "below_30_url": details_url(number, days_min=1, days_max=29, order="available_days"),
+            "below_7_url": details_url(number, days_min=1, days_max=6, order="available_days"),
             "type_pie": type_pie,
             "status_pie": status_pie,
             "summary_rows": rows,

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from daypass.core.errors import DaypassError, NotFound
@@ -121,11 +122,38 @@ def valid_filters(
     if not filterset.is_valid():
         for field in filterset.errors:
             data.pop(field, None)
+    reversed_ranges = {}
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    for low, high, label in RANGE_FILTERS:
+        if low in data and high in data and _after(cleaned.get(low), cleaned.get(high)):
+            # "From" after "to" would silently match nothing: say so, and filter without it.
+            reversed_ranges[low] = label
+            data.pop(low)
+            data.pop(high)
     form = {
         "filterset": filterset,
         "filter_values": {field: request.GET.get(field, "") for field in fields},
+        "reversed_ranges": reversed_ranges,
     }
     return data, form
+
+
+# The from–to pairs of the lists' filters: (first field, second field, what the pair filters).
+RANGE_FILTERS = (
+    ("days_min", "days_max", gettext_lazy("Available days")),
+    ("date_from", "date_to", gettext_lazy("Date")),
+    ("activated_from", "activated_to", gettext_lazy("Activation time")),
+)
+
+
+def _after(low: Any, high: Any) -> bool:
+    if low is None or high is None:
+        return False
+    try:
+        return low > high
+    except TypeError:  # a date against an instant: compare their calendar dates
+        as_date = [value.date() if hasattr(value, "date") else value for value in (low, high)]
+        return as_date[0] > as_date[1]
 
 
 def page_size_of(request: HttpRequest) -> int:

@@ -23,6 +23,7 @@ from daypass.core import clock
 from daypass.core.audit import audit_record
 from daypass.core.management.commands._demo_history import DemoHistory
 from daypass.core.management.commands._demo_live import live_history
+from daypass.core.management.commands._demo_logins import demo_sample_logins
 from daypass.core.management.commands.init import platform_init
 from daypass.customers.models import Account, Customer, Role
 from daypass.customers.services import customer_create
@@ -258,10 +259,25 @@ class Command(BaseCommand):
             "(platform admin)."
         )
         self.stdout.write(
-            "Every customer also has <name>-admin, <name>-operator and <name>-viewer accounts "
-            f"with password {password!r}: e.g. platform-operator, northwind-admin, "
-            "bayside-operator, metro-cabs-viewer."
+            f"Sample logins (password {password!r}; every customer has <name>-admin, "
+            "<name>-operator and <name>-viewer accounts):"
         )
+        for line in sample_logins_table(demo_sample_logins()):
+            self.stdout.write("  " + line)
+
+
+def sample_logins_table(logins) -> list[str]:
+    """The sample logins as a small text table: level, role, username, customer."""
+    rows = [("level", "role", "username", "customer")] + [
+        (login.level, login.role, login.username, login.customer_name) for login in logins
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    ]
 
 
 def refuse_unless_empty() -> None:

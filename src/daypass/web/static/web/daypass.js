@@ -3,6 +3,18 @@
 (function () {
   "use strict";
 
+  // Loaded in <head> without defer, so this runs before the page is drawn: the narrow-screen
+  // navigation starts collapsed (CSS: html.js .sidenav) and never flashes open. Without
+  // JavaScript the navigation simply stays visible above the page.
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var open = document.body.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   function checkedValues(field) {
     var boxes = document.querySelectorAll("input[data-row-box][name=" + field + "]:checked");
     return Array.from(boxes).map(function (box) { return box.value; });

@@ -1,0 +1,107 @@
+"""Every page: no serious or critical axe-core violation, and nothing wider than a phone."""
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+# The pages of the console (path, screenshot name at phone width).
+PAGES = [
+    ("/", "license-management"),
+    ("/licenses/", "license-details"),
+    ("/sales-records/", "sales-records"),
+    ("/deduction-records/", "deduction-records"),
+    ("/devices/", "devices"),
+    ("/customers/", "sub-customers-and-accounts"),
+    ("/settings/", "customer-settings"),
+    ("/tokens/", "api-tokens"),
+]
+
+
+def test_the_login_page_is_accessible_and_fits_a_phone(
+    page, phone, shop, assert_accessible, assert_fits_viewport, screenshot
+):
+    for tab in (page, phone):
+        tab.goto(tab.base_url + "/login/")
+        assert_accessible(tab)
+    assert_fits_viewport(phone)
+    width = phone.locator(".login-card").bounding_box()["width"]
+    desktop_width = page.locator(".login-card").bounding_box()["width"]
+    assert desktop_width <= 380  # a card, not a band across the whole screen
+    assert width <= 390
+    screenshot(phone, "phone-login")
+
+
+def test_every_page_has_no_serious_accessibility_violation(page, shop, assert_accessible):
+    log_in(page, "northwind-admin")
+    for path, _name in PAGES:
+        response = page.goto(page.base_url + path)
+        assert response.status == 200, path
+        assert_accessible(page)
+
+
+def test_the_dialogs_have_no_serious_accessibility_violation(page, shop, assert_accessible):
+    log_in(page, "northwind-admin")
+    page.goto(page.base_url + "/licenses/?status=in_use")
+
+    page.locator("tr[data-card]").first.get_by_role("button", name="Unbind").click()
+
+    assert page.locator("#unbind-dialog").is_visible()
+    assert_accessible(page)  # includes the contrast of the red confirm button
+
+
+def test_the_unbind_confirm_button_is_white_on_red(page, shop):
+    log_in(page, "northwind-admin")
+    page.goto(page.base_url + "/licenses/?status=in_use")
+    page.locator("tr[data-card]").first.get_by_role("button", name="Unbind").click()
+
+    button = page.locator("#unbind-dialog button[type=submit]")
+    colors = button.evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+    )
+
+    assert colors == ["rgb(255, 255, 255)", "rgb(180, 35, 24)"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_main_pages_fit_a_390_px_phone(
+    phone, shop, language, assert_fits_viewport, assert_accessible, screenshot
+):
+    log_in(phone, "northwind-admin")
+    if language != "en":
+        phone.locator("select[name=language]").select_option(language)
+        phone.wait_for_selector(f"html[lang={language}]")
+    for path, name in PAGES:
+        phone.goto(phone.base_url + path)
+        assert_fits_viewport(phone)
+        if language == "en":
+            screenshot(phone, f"phone-{name}")
+    assert_accessible(phone)
+
+
+def test_the_navigation_collapses_behind_a_button_on_a_phone(phone, shop, screenshot):
+    log_in(phone, "northwind-admin")
+    nav = phone.locator("#sidenav")
+    toggle = phone.locator("[data-nav-toggle]")
+    assert not nav.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+
+    toggle.click()
+
+    assert nav.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    screenshot(phone, "phone-navigation-open")
+    nav.get_by_role("link", name="Devices").click()
+    phone.wait_for_url("**/devices/**")
+    assert phone.get_by_role("button", name="Log out").is_visible()
+
+
+def test_dialogs_fit_a_phone(phone, shop, assert_fits_viewport, screenshot):
+    log_in(phone, "northwind-admin")
+    phone.goto(phone.base_url + "/licenses/?status=unused&type=GPS-30")
+
+    phone.locator("tr[data-card]").first.get_by_role("button", name="Bind").click()
+
+    box = phone.locator("#bind-dialog").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert phone.locator("#bind-dialog button[type=submit]").is_visible()
+    screenshot(phone, "phone-bind-dialog")
