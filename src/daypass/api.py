@@ -20,7 +20,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path, re_path
 from ninja import NinjaAPI
@@ -37,6 +37,7 @@ from daypass.core.api import (
     error_response,
     json_response,
 )
+from daypass.core.busy import DatabaseBusy, is_busy_error
 from daypass.core.errors import DaypassError
 from daypass.core.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from daypass.core.throttle import LOGIN_FAILURE_WINDOW, LoginThrottled
@@ -115,7 +116,18 @@ def on_daypass_error(request: HttpRequest, exc: DaypassError) -> HttpResponse:
     if isinstance(exc, LoginThrottled):
         # At the latest, the oldest counted failure leaves the window by then.
         response["Retry-After"] = str(int(LOGIN_FAILURE_WINDOW.total_seconds()))
+    elif isinstance(exc, DatabaseBusy):
+        response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    # A lock wait or statement timeout that ran out: nothing changed, the client may retry.
+    if is_busy_error(exc):
+        logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+        return on_daypass_error(request, DatabaseBusy())
+    return on_unexpected(request, exc)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -65,6 +65,11 @@ def database_from_url(url: str) -> dict:
                 raise ImproperlyConfigured(
                     f"DATABASE_URL prepare_threshold must be a number or none, not {threshold!r}"
                 )
+        if "lock_timeout" not in options.get("options", ""):
+            # A write waits at most this long for a row lock, then answers 503 `busy`.
+            options["options"] = (
+                options.get("options", "") + f" -c lock_timeout={lock_timeout_seconds()}s"
+            ).strip()
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
@@ -82,7 +87,16 @@ def database_from_url(url: str) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 
 
+def lock_timeout_seconds() -> int:
+    """How long a write waits for a lock before it answers 503 `busy` (see core/busy.py)."""
+    seconds = env_int("DAYPASS_DB_LOCK_TIMEOUT_SECONDS", 20)
+    if seconds < 1:
+        raise ImproperlyConfigured("DAYPASS_DB_LOCK_TIMEOUT_SECONDS must be at least 1")
+    return seconds
+
+
 def sqlite_database(name: str) -> dict:
+    timeout = lock_timeout_seconds()
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": name,
@@ -90,11 +104,11 @@ def sqlite_database(name: str) -> dict:
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
             # instead of failing with "database is locked" when one upgrades a read lock.
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": timeout,
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
-                "PRAGMA busy_timeout=20000;"
+                f"PRAGMA busy_timeout={timeout * 1000};"
                 "PRAGMA foreign_keys=ON;"
             ),
         },
@@ -138,10 +152,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that met a busy database answers a 503 "try again" page (daypass.core.busy).
+    "daypass.core.busy.DatabaseBusyMiddleware",
     # Serves /static/ from the apps' static folders in every mode, so `daypass run` needs no
     # separate web server and no collectstatic step (see docs/configuration.md).
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a busy database never turns into SessionInterrupted.
+    "daypass.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +201,7 @@ LOGIN_REDIRECT_URL = "web:home"
 # Sessions expire: two weeks at most, and after DAYPASS_SESSION_IDLE_SECONDS of inactivity.
 SESSION_COOKIE_AGE = env_int("DAYPASS_SESSION_IDLE_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "daypass.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DAYPASS_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

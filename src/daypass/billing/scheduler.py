@@ -13,6 +13,7 @@ from django.db import connection
 
 from daypass.billing.sweep import ProgressCallback, SweepResult, sweep_run
 from daypass.core import clock
+from daypass.core.busy import is_busy_error
 
 logger = logging.getLogger("daypass.billing.scheduler")
 
@@ -26,15 +27,23 @@ def run_sweeps_until_stopped(
 ) -> None:
     """Sweep now, then every `interval_seconds`, until `stop_event` is set.
 
-    A sweep that fails is logged and the next one runs on time: one bad chunk must not stop
-    daily charging for everyone. Setting `stop_event` ends a running sweep between chunks.
+    A sweep that fails is logged (a busy database as a warning) and the next one runs on time:
+    one bad chunk must not stop daily charging for everyone. Setting `stop_event` ends a
+    running sweep between chunks.
     """
     while not stop_event.is_set():
         started = clock.now()
         try:
             result = sweep_run(now=started, progress=progress, stop_event=stop_event)
-        except Exception:
-            logger.exception("sweep at %s failed", started.isoformat())
+        except Exception as exc:
+            if is_busy_error(exc):
+                # Nothing of the failed chunk was written; its devices stay due.
+                logger.warning(
+                    "sweep at %s: the database was busy; trying again at the next round",
+                    started.isoformat(),
+                )
+            else:
+                logger.exception("sweep at %s failed", started.isoformat())
         else:
             if on_sweep_done is not None:
                 on_sweep_done(result)

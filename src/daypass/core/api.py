@@ -46,6 +46,7 @@ CODE_BY_STATUS: dict[int, str] = {
     HTTPStatus.UNPROCESSABLE_ENTITY: "validation_error",
     HTTPStatus.TOO_MANY_REQUESTS: "throttled",
     HTTPStatus.INTERNAL_SERVER_ERROR: "internal_error",
+    HTTPStatus.SERVICE_UNAVAILABLE: "busy",
 }
 
 # Documented on every authenticated operation, so the OpenAPI document says what may come back.
@@ -58,6 +59,7 @@ ERROR_RESPONSES: dict[int, type] = {
     409: ErrorOut,
     413: ErrorOut,
     422: ErrorOut,
+    503: ErrorOut,
 }
 
 

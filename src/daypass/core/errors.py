@@ -49,6 +49,8 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     "method_not_allowed": HTTPStatus.METHOD_NOT_ALLOWED,
     "payload_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     "throttled": HTTPStatus.TOO_MANY_REQUESTS,
+    # A lock wait or statement timeout ran out; nothing changed, try again (core/busy.py).
+    "busy": HTTPStatus.SERVICE_UNAVAILABLE,
     "superior_management_disabled": HTTPStatus.FORBIDDEN,
     "idempotency_key_reused": HTTPStatus.CONFLICT,
 }

@@ -31,6 +31,14 @@ from daypass.customers.models import Account, Customer
 
 logger = logging.getLogger("daypass.run")
 
+# gunicorn closes a connection idle this long. Its default, 2 s, raced clients that reuse a
+# pooled connection (about 1 request in 8,000 failed with "connection reset" under load, issue
+# 12): the server must outlast the client's own idle limit (60 s for common proxies and load
+# balancers), so the client is the one that closes. An idle connection costs the gthread worker
+# a socket in its poller, not a thread. Clients that keep connections longer than this may
+# still meet a closed one: retry, with an Idempotency-Key for writes (docs/api.md).
+KEEPALIVE_SECONDS = 75
+
 
 class Command(BaseCommand):
     help = "Migrate, load the demo data into an empty database, then serve UI + API + scheduler."
@@ -42,6 +50,12 @@ class Command(BaseCommand):
             "--threads", type=int, default=8, help="request threads of the worker (default 8)"
         )
         parser.add_argument(
+            "--keep-alive",
+            type=int,
+            default=KEEPALIVE_SECONDS,
+            help=f"seconds an idle connection stays open (default {KEEPALIVE_SECONDS})",
+        )
+        parser.add_argument(
             "--no-demo",
             action="store_true",
             help="on an empty database create only the platform and its admin, no demo tree",
@@ -50,9 +64,11 @@ class Command(BaseCommand):
             "--no-scheduler", action="store_true", help="do not run the billing sweep here"
         )
 
-    def handle(self, *args, host: str, port: int, threads: int, **options):
+    def handle(self, *args, host: str, port: int, threads: int, keep_alive: int, **options):
         if not 1 <= port <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
+        if keep_alive < 1:
+            raise CommandError("--keep-alive must be at least 1 second.")
         if threads < 1:
             raise CommandError("--threads must be at least 1.")
         verbosity = options["verbosity"]
@@ -65,6 +81,7 @@ class Command(BaseCommand):
             host=host,
             port=port,
             threads=threads,
+            keepalive=keep_alive,
             with_scheduler=not options["no_scheduler"],
         ).run()
 
@@ -132,7 +149,15 @@ def _gunicorn_application_class():
 
 
 class DaypassServer:
-    def __init__(self, *, host: str, port: int, threads: int, with_scheduler: bool):
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        threads: int,
+        with_scheduler: bool,
+        keepalive: int = KEEPALIVE_SECONDS,
+    ):
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.options = {
             "bind": [bind],
@@ -140,6 +165,7 @@ class DaypassServer:
             "worker_class": "gthread",
             "threads": threads,
             "timeout": 120,
+            "keepalive": keepalive,
             "graceful_timeout": 20,
             "accesslog": "-",
             "errorlog": "-",
