@@ -137,6 +137,8 @@ def test_run_serves_one_threaded_worker_with_the_scheduler_hook(served):
     assert options["workers"] == 1
     assert options["worker_class"] == "gthread"
     assert options["threads"] == 4
+    # Longer than clients' and proxies' idle limits, so reusing a connection never races it.
+    assert options["keepalive"] == run_command.KEEPALIVE_SECONDS == 75
     assert options["post_worker_init"] is run_command.start_billing_scheduler
 
 

@@ -43,6 +43,26 @@ def test_sqlite_is_set_up_for_concurrent_writers():
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
     assert "busy_timeout=20000" in database["OPTIONS"]["init_command"]
+    assert database["OPTIONS"]["timeout"] == 20
+
+
+def test_the_lock_wait_is_configurable_on_both_databases(monkeypatch):
+    monkeypatch.setenv("DAYPASS_DB_LOCK_TIMEOUT_SECONDS", "3")
+
+    sqlite = database_from_url("sqlite:////tmp/x.sqlite3")
+    postgres = database_from_url("postgres://postgres@127.0.0.1/daypass")
+    own = database_from_url("postgres://postgres@127.0.0.1/daypass?options=-c lock_timeout=1s")
+
+    assert "busy_timeout=3000" in sqlite["OPTIONS"]["init_command"]
+    assert postgres["OPTIONS"]["options"] == "-c lock_timeout=3s"
+    assert own["OPTIONS"]["options"] == "-c lock_timeout=1s"
+
+
+def test_a_lock_wait_below_one_second_is_refused(monkeypatch):
+    monkeypatch.setenv("DAYPASS_DB_LOCK_TIMEOUT_SECONDS", "0")
+
+    with pytest.raises(ImproperlyConfigured, match="DAYPASS_DB_LOCK_TIMEOUT_SECONDS"):
+        database_from_url("sqlite:////tmp/x.sqlite3")
 
 
 def test_postgres_url_gives_every_part():
@@ -56,7 +76,7 @@ def test_postgres_url_gives_every_part():
     assert database["PASSWORD"] == "s@cret"
     assert database["HOST"] == "db.example"
     assert database["PORT"] == "6543"
-    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["OPTIONS"] == {"sslmode": "require", "options": "-c lock_timeout=20s"}
 
 
 def test_postgresql_scheme_is_accepted_too():
