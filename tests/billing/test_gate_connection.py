@@ -112,7 +112,10 @@ def test_prepared_statements_can_be_switched_off_for_a_pooler(paid_device, monke
 def test_database_url_takes_a_prepare_threshold(query, threshold):
     database = database_from_url(f"postgres://u@db/daypass?prepare_threshold={query}")
 
-    assert database["OPTIONS"] == {"prepare_threshold": threshold}
+    assert database["OPTIONS"] == {
+        "prepare_threshold": threshold,
+        "options": "-c lock_timeout=20s",  # the default lock wait (see core/busy.py)
+    }
 
 
 def test_database_url_refuses_a_prepare_threshold_that_is_not_a_number():
