@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from daypass.core.schemas import PageQuery
+from daypass.core.schemas import STRICT, PageQuery
 
 GateReason = Literal["paid", "charged", "unknown_device", "blacklisted", "no_valid_license"]
 DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
@@ -47,10 +47,14 @@ class DeductionQuery(PageQuery):
 # The gate's input is plain pydantic, not ninja.Schema: Schema's root validator (made to read
 # Django model instances) cost more than the rest of a 1,000-report call put together.
 class GateReportIn(BaseModel):
+    model_config = STRICT
+
     device: str = Field(min_length=1, max_length=64)
 
 
 class GateIn(BaseModel):
+    model_config = STRICT
+
     reports: list[GateReportIn] = Field(min_length=1, max_length=MAX_GATE_BATCH)
 
 

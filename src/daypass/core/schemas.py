@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+# SPEC 9: JSON types are strict. A request body never turns "5" into 5, true into 1, or 0 and
+# "true" into booleans: each is a 422. (Strings are never made from numbers either.)
+STRICT = ConfigDict(strict=True)
 
 MAX_PAGE_SIZE = 500
 # Bounds the row offset to what every database accepts as an integer.
@@ -17,6 +22,18 @@ class ErrorBody(Schema):
 
 class ErrorOut(Schema):
     error: ErrorBody
+
+
+class InputSchema(Schema):
+    """Every request body's schema (and the schemas nested in one) derives from this.
+
+    Strict validation: JSON numbers, booleans and strings are taken only as themselves. A body
+    field that must accept a string for a richer type (a datetime, a UUID) says so with
+    `Annotated[datetime, pydantic.Strict(False)]`. `tests/api/test_strict_types.py` checks that
+    every operation's body is strict.
+    """
+
+    model_config = STRICT
 
 
 class PageQuery(Schema):

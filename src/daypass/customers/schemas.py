@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StrictBool
+
+from daypass.core.schemas import InputSchema
 
 RoleName = Literal["admin", "operator", "viewer", "gateway"]
 
@@ -30,7 +31,7 @@ class MeOut(Schema):
     customer: CustomerOut
 
 
-class CustomerCreateIn(Schema):
+class CustomerCreateIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     parent: str | None = Field(
         None, description="Parent customer number; the caller's own customer if omitted."
@@ -39,14 +40,14 @@ class CustomerCreateIn(Schema):
     admin_password: str = Field(min_length=1, max_length=128)
 
 
-class CustomerSettingsIn(Schema):
+class CustomerSettingsIn(InputSchema):
     """Either switch or both; a switch left out keeps its value."""
 
-    allow_superior_manage_licenses: StrictBool = None
-    allow_auto_renew: StrictBool = None
+    allow_superior_manage_licenses: bool = None
+    allow_auto_renew: bool = None
 
 
-class AccountCreateIn(Schema):
+class AccountCreateIn(InputSchema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=128)
     role: RoleName
@@ -58,7 +59,7 @@ class AccountOut(Schema):
     customer: str
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=128)
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from daypass.core.schemas import PageQuery
+from daypass.core.schemas import InputSchema, PageQuery
 from daypass.devices.filters import MAX_REFUSED_WITHIN_DAYS
 
 
@@ -21,7 +21,7 @@ class DeviceModelPage(Schema):
     count: int
 
 
-class DeviceModelIn(Schema):
+class DeviceModelIn(InputSchema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field("", max_length=200)
 
@@ -61,13 +61,13 @@ class DeviceQuery(PageQuery):
     )
 
 
-class DeviceIn(Schema):
+class DeviceIn(InputSchema):
     number: str = Field(min_length=1, max_length=64)
     model: str = Field(min_length=1, max_length=64)
     customer: str = Field(min_length=1, max_length=16)
 
 
-class DeviceTransferIn(Schema):
+class DeviceTransferIn(InputSchema):
     devices: list[str] = Field(min_length=1, max_length=100_000)
     to: str = Field(min_length=1, max_length=16)
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from daypass.core.schemas import PageQuery
+from daypass.core.schemas import InputSchema, PageQuery
 
 StatusName = Literal["unused", "inactive", "in_use", "deactivated", "expired"]
 MethodName = Literal["sell", "return", "bind", "device"]
@@ -43,7 +43,7 @@ class LicenseTypePage(Schema):
     count: int
 
 
-class LicenseTypeIn(Schema):
+class LicenseTypeIn(InputSchema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     days: int = Field(ge=1, le=36_500)
@@ -122,7 +122,7 @@ class LicenseSummaryOut(Schema):
     items: list[LicenseSummaryRow]
 
 
-class IssueIn(Schema):
+class IssueIn(InputSchema):
     type: str = Field(min_length=1, max_length=64, description="License code.")
     quantity: int = Field(ge=1, le=100_000)
     customer: str | None = Field(None, description="Issue to this customer (a sale).")
@@ -132,22 +132,22 @@ class CardsOut(Schema):
     cards: list[str]
 
 
-class BindIn(Schema):
+class BindIn(InputSchema):
     device: str = Field(min_length=1, max_length=64)
 
 
-class TopUpIn(Schema):
+class TopUpIn(InputSchema):
     days: int = Field(ge=1, le=36_500)
 
 
-class SellIn(Schema):
+class SellIn(InputSchema):
     to: str = Field(min_length=1, max_length=16, description="A child customer's number.")
     cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
     type: str | None = Field(None, description="With quantity: batch select of this code.")
     quantity: int | None = Field(None, ge=1, le=100_000)
 
 
-class ReturnIn(Schema):
+class ReturnIn(InputSchema):
     cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
     customer: str | None = Field(
         None, description="With quantity: whose licenses to batch select (yours if omitted)."
