@@ -6,8 +6,9 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from daypass.customers.accounts import account_create
 from daypass.customers.models import Account, Customer
-from daypass.customers.services import account_create, customer_create
+from daypass.customers.services import customer_create
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.models import License, LicenseType
 

@@ -189,11 +189,17 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "customers.Account"
+# SPEC 5: Django's four standard validators, for every password set anywhere (API, console,
+# `daypass init`): at least 8 characters, not a common password, not all digits, not like the
+# username. (customers.accounts.password_check also refuses a blank one.)
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"

@@ -223,8 +223,18 @@ def test_settings_needs_a_boolean(api_as, tree):
     assert error_of(response)["code"] == "validation_error"
 
 
-def test_admin_creates_an_account(api_as, tree):
+def test_a_superior_admin_may_not_create_a_sub_customers_account(api_as, tree):
     response = api_as(tree.dealer_admin).post(
+        f"/customers/{tree.fleet.number}/accounts",
+        {"username": "fleetadmin2", "password": PASSWORD, "role": "admin"},
+    )
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+    assert not Account.objects.filter(username="fleetadmin2").exists()
+
+
+def test_admin_creates_an_account(api_as, tree):
+    response = api_as(tree.fleet_admin).post(
         f"/customers/{tree.fleet.number}/accounts",
         {"username": "fleetop", "password": PASSWORD, "role": "operator"},
     )
@@ -242,7 +252,7 @@ def test_gateway_accounts_belong_to_the_platform(api_as, tree):
         {"username": "gw", "password": PASSWORD, "role": "gateway"},
     )
     assert response.status_code == 201
-    refused = api_as(tree.platform_admin).post(
+    refused = api_as(tree.dealer_admin).post(
         f"/customers/{tree.dealer.number}/accounts",
         {"username": "gw2", "password": PASSWORD, "role": "gateway"},
     )

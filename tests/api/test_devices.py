@@ -185,3 +185,26 @@ def test_transfer_needs_devices(api_as, tree):
         "/devices/transfer", {"devices": [], "to": tree.fleet.number}
     )
     assert response.status_code == 422
+
+
+def test_taking_a_sub_customers_device_with_its_licenses_needs_consent(api_as, tree):
+    device = make_device(customer=tree.fleet, number="F1")
+    make_license(customer=tree.fleet, card="FL1", device=device, bound_at=NOW)
+    body = {"devices": ["F1"], "to": tree.dealer.number}
+
+    by_operator = api_as(tree.dealer_operator).post("/devices/transfer", body)
+    by_admin = api_as(tree.dealer_admin).post("/devices/transfer", body)
+
+    assert by_operator.status_code == 403
+    assert error_of(by_operator)["code"] == "forbidden"
+    assert by_admin.status_code == 403
+    assert error_of(by_admin)["code"] == "superior_management_disabled"
+    assert Device.objects.get(number="F1").customer == tree.fleet
+    assert not Transfer.objects.exists()
+
+    api_as(tree.fleet_admin).patch(
+        f"/customers/{tree.fleet.number}/settings", {"allow_superior_manage_licenses": True}
+    )
+    allowed = api_as(tree.dealer_admin).post("/devices/transfer", body)
+    assert allowed.status_code == 200
+    assert Device.objects.get(number="F1").customer == tree.dealer

@@ -93,7 +93,7 @@ def test_every_request_body_is_strict():
     schema nested in it) validates strictly, as `daypass.core.schemas.InputSchema` does."""
     loose = set()
     bodies = 0
-    for router_prefix, router in api._routers:
+    for _prefix, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 for model in operation.models:

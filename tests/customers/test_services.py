@@ -1,10 +1,9 @@
 import pytest
 
-from daypass.core.errors import DaypassError, Forbidden, NotFound, ValidationFailed
+from daypass.core.errors import DaypassError, ValidationFailed
 from daypass.core.models import AuditEvent
 from daypass.customers.models import Account, Customer
 from daypass.customers.services import (
-    account_create,
     customer_create,
     customer_create_with_admin,
     customer_settings_update,
@@ -196,81 +195,6 @@ def test_no_one_else_changes_the_switches(tree, now, actor, code, switch):
     assert error.value.code == code
     assert getattr(Customer.objects.get(pk=tree.dealer.pk), switch) is False
     assert not AuditEvent.objects.filter(action__in=SWITCH_ACTIONS).exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
-def test_account_create_by_an_admin(tree, now, role):
-    account = account_create(
-        actor=tree.distributor_admin,
-        customer=tree.dealer,
-        username=f"new-{role}",
-        password="a-long-password",
-        role=role,
-        now=now,
-    )
-
-    assert (account.customer, account.role) == (tree.dealer, role)
-    assert AuditEvent.objects.filter(action="account.create", target=f"new-{role}").exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("actor", "customer", "error"),
-    [
-        ("dealer_operator", "dealer", Forbidden),
-        ("dealer_admin", "distributor", NotFound),
-        ("dealer_admin", "sibling", NotFound),
-    ],
-)
-def test_account_create_needs_an_admin_of_the_customer_or_a_superior(
-    tree, now, actor, customer, error
-):
-    with pytest.raises(error):
-        account_create(
-            actor=getattr(tree, actor),
-            customer=getattr(tree, customer),
-            username="someone",
-            password="a-long-password",
-            role="viewer",
-            now=now,
-        )
-
-    assert not Account.objects.filter(username="someone").exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        ({"role": "owner"}, "role"),
-        ({"role": "gateway"}, "role"),
-        ({"password": "short"}, "password"),
-        ({"password": ""}, "password"),
-        ({"username": ""}, "username"),
-    ],
-)
-def test_account_create_rejects_bad_values(tree, now, overrides, field):
-    values = {"username": "someone", "password": "a-long-password", "role": "viewer"} | overrides
-
-    with pytest.raises(ValidationFailed) as error:
-        account_create(actor=tree.dealer_admin, customer=tree.dealer, now=now, **values)
-
-    assert error.value.field == field
-
-
-@pytest.mark.django_db
-def test_gateway_accounts_belong_to_the_platform(tree, now):
-    gateway = account_create(
-        actor=tree.platform_admin,
-        customer=tree.platform,
-        username="gw",
-        password="a-long-password",
-        role="gateway",
-        now=now,
-    )
-
-    assert gateway.role == "gateway"
 
 
 @pytest.mark.django_db

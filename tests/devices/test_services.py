@@ -115,15 +115,75 @@ def test_device_transfer_takes_its_bound_licenses_along(tree, device_model, lice
 def test_device_transfer_takes_a_device_back_from_a_sub_customer(
     tree, device_model, license_type, now
 ):
+    # SPEC 3: the fleet's own licenses move only with its consent, by an admin.
     device = factories.make_device(customer=tree.fleet, model=device_model)
     license = factories.make_license(
         customer=tree.fleet, type=license_type, device=device, bound_at=now
     )
+    tree.fleet.allow_superior_manage_licenses = True
+    tree.fleet.save()
 
     devices_transfer(actor=tree.distributor_admin, devices=[device], to=tree.distributor, now=now)
 
     assert Device.objects.get(pk=device.pk).customer == tree.distributor
     assert License.objects.get(pk=license.pk).customer == tree.distributor
+
+
+@pytest.mark.django_db
+def test_an_operator_takes_back_a_device_that_carries_no_license(tree, device_model, now):
+    device = factories.make_device(customer=tree.fleet, model=device_model)
+
+    devices_transfer(actor=tree.dealer_operator, devices=[device], to=tree.dealer, now=now)
+
+    assert Device.objects.get(pk=device.pk).customer == tree.dealer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actor", "switch", "code"),
+    [
+        ("dealer_operator", False, "forbidden"),
+        ("dealer_operator", True, "forbidden"),
+        ("dealer_admin", False, "superior_management_disabled"),
+        ("distributor_admin", False, "superior_management_disabled"),
+    ],
+)
+def test_moving_a_sub_customers_licenses_with_a_device_needs_an_admin_and_consent(
+    tree, device_model, license_type, now, actor, switch, code
+):
+    # The attack of issue 8: a superior takes a sub-customer's device, and with it the
+    # sub-customer's own licenses, to unbind and sell them.
+    tree.fleet.allow_superior_manage_licenses = switch
+    tree.fleet.save()
+    own = factories.make_device(customer=tree.dealer, model=device_model)
+    device = factories.make_device(customer=tree.fleet, model=device_model)
+    license = factories.make_license(
+        customer=tree.fleet, type=license_type, device=device, bound_at=now
+    )
+    acting = getattr(tree, actor)
+
+    with pytest.raises(DaypassError) as error:
+        devices_transfer(actor=acting, devices=[own, device], to=acting.customer, now=now)
+
+    assert error.value.code == code
+    assert Device.objects.get(pk=device.pk).customer == tree.fleet
+    assert Device.objects.get(pk=own.pk).customer == tree.dealer
+    assert License.objects.get(pk=license.pk).customer == tree.fleet
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_moving_ones_own_licenses_with_a_device_needs_no_consent(
+    tree, device_model, license_type, now
+):
+    device = factories.make_device(customer=tree.dealer, model=device_model)
+    license = factories.make_license(
+        customer=tree.dealer, type=license_type, device=device, bound_at=now
+    )
+
+    devices_transfer(actor=tree.dealer_operator, devices=[device], to=tree.fleet, now=now)
+
+    assert License.objects.get(pk=license.pk).customer == tree.fleet
 
 
 @pytest.mark.django_db

@@ -44,11 +44,11 @@ def test_sub_customer_form_errors_appear_next_to_the_fields(tree, login):
     assert not Customer.objects.filter(parent=tree.dealer).exclude(pk=tree.fleet.pk).exists()
 
 
-def test_admin_creates_an_account_for_a_sub_customer(tree, login):
-    client = login(tree.distributor_admin)
+def test_an_own_admin_creates_an_account(tree, login):
+    client = login(tree.fleet_admin)
 
     client.post(
-        reverse("web:customers") + f"?customer={tree.fleet.number}",
+        reverse("web:customers"),
         {
             "form": "account",
             "account-username": "fleet-ops",
@@ -59,6 +59,28 @@ def test_admin_creates_an_account_for_a_sub_customer(tree, login):
 
     account = Account.objects.get(username="fleet-ops")
     assert account.customer == tree.fleet and account.role == "operator"
+    assert account.must_change_password
+
+
+def test_a_superior_admin_cannot_create_a_sub_customers_account(tree, login):
+    # SPEC 5: only the customer's own admins manage its accounts after it is created.
+    client = login(tree.distributor_admin)
+    url = reverse("web:customers") + f"?customer={tree.fleet.number}"
+
+    page = client.get(url)
+    response = client.post(
+        url,
+        {
+            "form": "account",
+            "account-username": "fleet-ops",
+            "account-password": "a-long-password",
+            "account-role": "admin",
+        },
+    )
+
+    assert 'data-testid="accounts-own-admins-only"' in page.content.decode()
+    assert response.status_code == 200
+    assert not Account.objects.filter(username="fleet-ops").exists()
 
 
 def test_an_operator_cannot_create_accounts(tree, login):
@@ -196,3 +218,60 @@ def test_another_customers_token_cannot_be_revoked(tree, login):
 
     assert response.status_code == 404
     assert ApiToken.objects.get().revoked_at is None
+
+
+def test_an_account_created_by_someone_else_chooses_its_password_first(tree, login):
+    from daypass.customers.accounts import account_create
+    from tests.factories import NOW
+
+    created = account_create(
+        actor=tree.fleet_admin,
+        customer=tree.fleet,
+        username="fleet-new",
+        password="chosen-by-admin-1",
+        role="operator",
+        now=NOW,
+    )
+    client = login(created)
+
+    # every console page sends it to the password page, which says why
+    page = client.get(reverse("web:licenses"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("web:password_change"))
+    form = client.get(page["Location"])
+    assert 'data-testid="password-must-change"' in form.content.decode()
+
+    # a weak password is refused there too; the right change lets it in
+    weak = client.post(
+        reverse("web:password_change"),
+        {
+            "current_password": "chosen-by-admin-1",
+            "password": "12345678",
+            "password_again": "12345678",
+        },
+    )
+    assert weak.status_code == 200 and weak.context["form"].errors["password"]
+    done = client.post(
+        reverse("web:password_change") + "?next=/licenses/",
+        {
+            "current_password": "chosen-by-admin-1",
+            "password": "my-very-own-secret",
+            "password_again": "my-very-own-secret",
+            "next": "/licenses/",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == "/licenses/"
+    assert client.get(reverse("web:licenses")).status_code == 200
+    fresh = Account.objects.get(pk=created.pk)
+    assert fresh.check_password("my-very-own-secret") and not fresh.must_change_password
+
+
+def test_a_deactivated_accounts_console_session_stops_at_once(tree, login):
+    client = login(tree.dealer_operator)
+    assert client.get(reverse("web:licenses")).status_code == 200
+
+    Account.objects.filter(pk=tree.dealer_operator.pk).update(is_active=False)
+
+    response = client.get(reverse("web:licenses"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))

@@ -13,23 +13,31 @@ from daypass.core.errors import NotFound, Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.core.tenancy import customer_in_scope, subtree_customers
 from daypass.core.throttle import LoginThrottled, login_failure_record, login_throttled
+from daypass.customers.accounts import (
+    account_change_own_password,
+    account_create,
+    account_set_password,
+    account_update,
+)
 from daypass.customers.models import Account, ApiToken, Customer
 from daypass.customers.schemas import (
     AccountCreateIn,
+    AccountDetailOut,
     AccountOut,
+    AccountPage,
+    AccountUpdateIn,
     CustomerCreateIn,
     CustomerOut,
     CustomerPage,
     CustomerSettingsIn,
     MeOut,
+    OwnPasswordIn,
+    PasswordSetIn,
     TokenIn,
     TokenOut,
 )
-from daypass.customers.services import (
-    account_create,
-    customer_create_with_admin,
-    customer_settings_update,
-)
+from daypass.customers.selectors import account_list
+from daypass.customers.services import customer_create_with_admin, customer_settings_update
 from daypass.customers.tokens import token_create, token_revoke
 
 router = Router(tags=["customers"])
@@ -79,7 +87,9 @@ def token_login(request: HttpRequest, payload: TokenIn):
     if account is None or account.customer_id is None:
         login_failure_record(username=payload.username, address=address, now=now)
         raise Unauthenticated(message="Wrong username or password.")
-    _token, secret = token_create(account=account, name="api login", now=now)
+    _token, secret = token_create(
+        account=account, name="api login", now=now, expires_in_days=payload.expires_in_days
+    )
     return Status(201, {"token": secret})
 
 
@@ -161,3 +171,71 @@ def customer_account_create(request: HttpRequest, number: str, payload: AccountC
     return Status(
         201, {"username": account.username, "role": account.role, "customer": customer.number}
     )
+
+
+def account_out(account: Account, customer_number: str) -> dict:
+    return {
+        "username": account.username,
+        "role": account.role,
+        "customer": customer_number,
+        "email": account.email,
+        "active": account.is_active,
+        "last_login": account.last_login,
+    }
+
+
+@router.get("/customers/{number}/accounts", response={200: AccountPage, **ERROR_RESPONSES})
+def customer_account_list(request: HttpRequest, number: str, query: Query[PageQuery]):
+    """The customer's accounts; its superiors may list them too (read only)."""
+    customer = customer_in_scope(request.auth, number)
+    return page_of(account_list(customer), query, lambda a: account_out(a, customer.number))
+
+
+@router.patch(
+    "/customers/{number}/accounts/{username}", response={200: AccountDetailOut, **ERROR_RESPONSES}
+)
+def customer_account_update(
+    request: HttpRequest, number: str, username: str, payload: AccountUpdateIn
+):
+    customer = customer_in_scope(request.auth, number)
+    account = account_update(
+        actor=request.auth,
+        customer=customer,
+        username=username,
+        role=payload.role,
+        active=payload.active,
+        email=payload.email,
+        now=clock.now(),
+    )
+    return account_out(account, customer.number)
+
+
+@router.post(
+    "/customers/{number}/accounts/{username}/password",
+    response={204: None, **ERROR_RESPONSES},
+)
+def customer_account_password(
+    request: HttpRequest, number: str, username: str, payload: PasswordSetIn
+):
+    customer = customer_in_scope(request.auth, number)
+    account_set_password(
+        actor=request.auth,
+        customer=customer,
+        username=username,
+        password=payload.password,
+        now=clock.now(),
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/me/password", auth=BearerToken(any_role=True), response={204: None, **ERROR_RESPONSES}
+)
+def me_password(request: HttpRequest, payload: OwnPasswordIn):
+    account_change_own_password(
+        actor=request.auth,
+        current_password=payload.current_password,
+        password=payload.password,
+        now=clock.now(),
+    )
+    return Status(204, None)

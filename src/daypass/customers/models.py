@@ -61,6 +61,9 @@ class Account(AbstractUser):
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # Set when someone else chose the password (an admin creating the account or setting a new
+    # password): the console asks for a new one at the next sign-in (SPEC 13).
+    must_change_password = models.BooleanField(default=False)
 
     @property
     def is_admin(self) -> bool:
@@ -85,6 +88,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: never expires. A token past this instant authenticates nothing (401).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.account.username})"

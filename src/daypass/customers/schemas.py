@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
 
 from daypass.core.schemas import InputSchema
+from daypass.customers.tokens import MAX_TOKEN_DAYS
 
 RoleName = Literal["admin", "operator", "viewer", "gateway"]
 
@@ -59,9 +61,46 @@ class AccountOut(Schema):
     customer: str
 
 
+class AccountDetailOut(Schema):
+    username: str
+    role: RoleName
+    customer: str
+    email: str
+    active: bool
+    last_login: datetime | None
+
+
+class AccountPage(Schema):
+    items: list[AccountDetailOut]
+    count: int
+
+
+class AccountUpdateIn(InputSchema):
+    """Any of the three; a field left out keeps its value. `email` "" clears it."""
+
+    role: RoleName = None
+    active: bool = None
+    email: str = Field(None, max_length=254)
+
+
+class PasswordSetIn(InputSchema):
+    password: str = Field(min_length=1, max_length=128)
+
+
+class OwnPasswordIn(InputSchema):
+    current_password: str = Field(max_length=128)
+    password: str = Field(min_length=1, max_length=128)
+
+
 class TokenIn(InputSchema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=128)
+    expires_in_days: int = Field(
+        None,
+        ge=1,
+        le=MAX_TOKEN_DAYS,
+        description="The token stops working after this many days; never if omitted.",
+    )
 
 
 class TokenOut(Schema):

@@ -1,4 +1,4 @@
-"""Writes on customers and accounts.
+"""Writes on customers: create (with a first admin account), settings. Accounts: `accounts`.
 
 With an `actor`, every service checks, in this order: visibility (the customer must be in the
 actor's subtree, else `not_found`), permission (`forbidden`), then input values
@@ -10,17 +10,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from daypass.core.audit import audit_record
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
+from daypass.customers.accounts import account_insert
 from daypass.customers.models import Account, Customer, Role
 
 PATH_SEGMENT_WIDTH = 8
 NAME_MAX_LENGTH = 200
-USERNAME_MAX_LENGTH = 150
 
 
 def _path_segment(pk: int) -> str:
@@ -89,9 +87,10 @@ def customer_create_with_admin(
     admin_password: str,
     now: datetime,
 ) -> Customer:
-    """A sub-customer and its Administrator account, both or neither."""
+    """A sub-customer and its Administrator account, both or neither. The superior's admin
+    chooses that first password; the new admin chooses its own at its first console sign-in."""
     customer = customer_create(actor=actor, parent=parent, name=name, now=now)
-    account_create(
+    account_insert(
         actor=actor,
         customer=customer,
         username=admin_username,
@@ -154,62 +153,3 @@ def customer_settings_update(
             previous=not changes[field],
         )
     return fresh
-
-
-@transaction.atomic
-def account_create(
-    *,
-    actor: Account | None,
-    customer: Customer,
-    username: str,
-    password: str,
-    role: str,
-    now: datetime,
-) -> Account:
-    """A login for `customer`.
-
-    With an actor: an admin of the customer or of one of its superiors. `gateway` accounts
-    belong to the platform only. Usernames are unique; passwords pass Django's validators.
-    """
-    if actor is not None:
-        _require_visible(actor, customer)
-        _require_admin(actor, "create accounts")
-    username = (username or "").strip()
-    if not username or len(username) > USERNAME_MAX_LENGTH:
-        raise ValidationFailed(
-            message=f"username must be 1 to {USERNAME_MAX_LENGTH} characters.", field="username"
-        )
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed(
-            message="role must be one of " + ", ".join(Role.values) + ".", field="role"
-        ) from None
-    if role == Role.GATEWAY and not customer.is_platform:
-        raise ValidationFailed(message="Gateway accounts belong to the platform.", field="role")
-    if not password:
-        raise ValidationFailed(message="password must not be empty.", field="password")
-    account = Account(username=username, customer=customer, role=role, date_joined=now)
-    if actor is not None:
-        try:
-            validate_password(password, user=account)
-        except ValidationError as error:
-            raise ValidationFailed(message=" ".join(error.messages), field="password") from None
-    if Account.objects.filter(username=username).exists():
-        raise ValidationFailed(message=f"Username {username} is taken.", field="username")
-    account.set_password(password)
-    try:
-        with transaction.atomic():
-            account.save()
-    except IntegrityError:
-        raise ValidationFailed(message=f"Username {username} is taken.", field="username") from None
-    audit_record(
-        actor=actor,
-        action="account.create",
-        now=now,
-        target=username,
-        acting_customer=actor.customer if actor else customer,
-        customer=customer.number,
-        role=role.value,
-    )
-    return account

@@ -16,13 +16,15 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from daypass.core.audit import audit_record
-from daypass.core.errors import NotFound
+from daypass.core.errors import NotFound, ValidationFailed
 from daypass.customers.models import Account, ApiToken, Customer, Role
 
 # Writing last_used_at on every call would turn every gate request into a write; a minute of
 # precision is all an operator needs to spot unused tokens.
 LAST_USED_PRECISION = timedelta(minutes=1)
 PREFIX_LENGTH = 8
+# Optional expiry of a token, in whole days from its creation (10 years at most).
+MAX_TOKEN_DAYS = 3650
 
 
 def token_hash(secret: str) -> str:
@@ -54,18 +56,41 @@ def _gateway_cache_get(key_hash: str, now: datetime) -> Account | None:
     return account
 
 
-def _gateway_cache_put(key_hash: str, account: Account, now: datetime) -> None:
+def _gateway_cache_put(
+    key_hash: str, account: Account, now: datetime, token_expires_at: datetime | None
+) -> None:
     ttl = _gateway_cache_ttl()
     if not ttl or account.role != Role.GATEWAY:
         return
     if len(_gateway_cache) >= GATEWAY_CACHE_MAX_ENTRIES:
         _gateway_cache.clear()
-    _gateway_cache[key_hash] = (now + ttl, account)
+    until = now + ttl if token_expires_at is None else min(now + ttl, token_expires_at)
+    _gateway_cache[key_hash] = (until, account)
+
+
+def gateway_cache_forget(*, account: Account) -> None:
+    """Forget the account's cached tokens in this process (deactivated, or its role changed);
+    other processes forget them within the cache TTL."""
+    for key_hash, (_expires_at, cached) in list(_gateway_cache.items()):
+        if cached.pk == account.pk:
+            _gateway_cache.pop(key_hash, None)
 
 
 @transaction.atomic
-def token_create(*, account: Account, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token for `account`. Returns the row and the secret, which is shown only once."""
+def token_create(
+    *, account: Account, name: str, now: datetime, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for `account`, valid forever or for `expires_in_days` (1..MAX_TOKEN_DAYS).
+    Returns the row and the secret, which is shown only once."""
+    if expires_in_days is not None and (
+        isinstance(expires_in_days, bool)
+        or not isinstance(expires_in_days, int)
+        or not 1 <= expires_in_days <= MAX_TOKEN_DAYS
+    ):
+        raise ValidationFailed(
+            message=f"expires_in_days must be a whole number from 1 to {MAX_TOKEN_DAYS}.",
+            field="expires_in_days",
+        )
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         account=account,
@@ -73,9 +98,15 @@ def token_create(*, account: Account, name: str, now: datetime) -> tuple[ApiToke
         prefix=secret[:PREFIX_LENGTH],
         key_hash=token_hash(secret),
         created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     audit_record(
-        actor=account, action="token.create", now=now, target=token.prefix, name=token.name
+        actor=account,
+        action="token.create",
+        now=now,
+        target=token.prefix,
+        name=token.name,
+        expires_at=token.expires_at.isoformat() if token.expires_at else None,
     )
     return token, secret
 
@@ -134,7 +165,7 @@ def _authentication_sql() -> str:
     account_table = Account._meta.db_table
     customer_table = Customer._meta.db_table
     columns = ", ".join(
-        ["t.id, t.last_used_at"]
+        ["t.id, t.last_used_at, t.expires_at"]
         + [f"a.{name}" for name in _ACCOUNT_FIELDS]
         + [f"c.{name}" for name in _CUSTOMER_FIELDS]
     )
@@ -143,6 +174,7 @@ def _authentication_sql() -> str:
         f" JOIN {account_table} a ON a.id = t.account_id"
         f" LEFT JOIN {customer_table} c ON c.id = a.customer_id"
         " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
+        " AND (t.expires_at IS NULL OR t.expires_at > %s)"
     )
 
 
@@ -163,7 +195,7 @@ def _row_converters(model, names: tuple[str, ...]) -> list:
 @lru_cache(maxsize=4)
 def _converters_for(vendor: str) -> tuple[list, list, list]:
     return (
-        _row_converters(ApiToken, ("id", "last_used_at")),
+        _row_converters(ApiToken, ("id", "last_used_at", "expires_at")),
         _row_converters(Account, _ACCOUNT_FIELDS),
         _row_converters(Customer, _CUSTOMER_FIELDS),
     )
@@ -193,15 +225,15 @@ def token_authenticate(*, secret: str, now: datetime) -> Account | None:
     if cached is not None:
         return cached
     with connection.cursor() as cursor:
-        cursor.execute(_authentication_sql(), [key_hash])
+        cursor.execute(_authentication_sql(), [key_hash, now])
         row = cursor.fetchone()
     if row is None:
         return None
     token_converters, account_converters, customer_converters = _converters_for(connection.vendor)
-    split = 2 + len(_ACCOUNT_FIELDS)
-    token_id, last_used_at = _converted(row[:2], token_converters)
+    split = 3 + len(_ACCOUNT_FIELDS)
+    token_id, last_used_at, expires_at = _converted(row[:3], token_converters)
     account = Account.from_db(
-        connection.alias, list(_ACCOUNT_FIELDS), _converted(row[2:split], account_converters)
+        connection.alias, list(_ACCOUNT_FIELDS), _converted(row[3:split], account_converters)
     )
     if not account.is_active:
         return None
@@ -214,5 +246,5 @@ def token_authenticate(*, secret: str, now: datetime) -> Account | None:
     if last_used_at is None or now - last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     account.api_token_id = token_id
-    _gateway_cache_put(key_hash, account, now)
+    _gateway_cache_put(key_hash, account, now, expires_at)
     return account

@@ -112,9 +112,13 @@ def devices_transfer(
     """Move devices anywhere inside the actor's subtree; their bound licenses go with them.
 
     Each license that changes owner gets a transfer with method `device`; one batch id for the
-    whole operation. A device already owned by `to` stays where it is.
+    whole operation. A device already owned by `to` stays where it is. Moving a license owned by
+    a customer other than the actor's own is managing that customer's license (SPEC 3): the
+    actor must be an admin (`forbidden`) and the owner must allow its superiors to manage its
+    licenses (`superior_management_disabled`), else nothing moves.
     """
     from daypass.licenses.models import License, TransferMethod
+    from daypass.licenses.permissions import require_owner_operation
     from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
 
     if not devices:
@@ -138,6 +142,11 @@ def devices_transfer(
     licenses = lock_licenses_in_order(license_pks)
     batch = uuid.uuid4()
     moving = [lic for lic in licenses if lic.customer_id != to.pk]
+    owners = {
+        lic.customer_id: lic.customer for lic in moving if lic.customer_id != actor.customer_id
+    }
+    for owner_pk in sorted(owners):
+        require_owner_operation(actor, owners[owner_pk], "move_with_device")
     if moving:
         move_licenses_with_transfers(
             licenses=moving,

@@ -11,6 +11,8 @@ The rules, checked in this order (the first that fails decides the error):
 4. A superior (any ancestor of the owner) may only bind, unbind and return, only with an `admin`
    account (anything else: `forbidden`), and only while the owner's
    `allow_superior_manage_licenses` switch is on (`superior_management_disabled`).
+   `move_with_device` (SPEC 3: a device transfer carrying the owner's bound licenses along) is
+   managing them too, under the same rule.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ if TYPE_CHECKING:
     from daypass.customers.models import Account, Customer
     from daypass.licenses.models import License
 
-Operation = Literal["lock", "unlock", "bind", "unbind", "sell", "return", "top_up", "issue"]
+Operation = Literal[
+    "lock", "unlock", "bind", "unbind", "sell", "return", "top_up", "issue", "move_with_device"
+]
 
-OWNER_OPERATIONS = frozenset({"lock", "unlock", "bind", "unbind", "sell", "return"})
-SUPERIOR_OPERATIONS = frozenset({"bind", "unbind", "return"})
+OWNER_OPERATIONS = frozenset(
+    {"lock", "unlock", "bind", "unbind", "sell", "return", "move_with_device"}
+)
+SUPERIOR_OPERATIONS = frozenset({"bind", "unbind", "return", "move_with_device"})
 PLATFORM_OPERATIONS = frozenset({"top_up", "issue"})
 OPERATIONS = OWNER_OPERATIONS | PLATFORM_OPERATIONS
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from daypass.core.errors import DaypassError
+from daypass.core.errors import DaypassError, ValidationFailed
+from daypass.customers.accounts import password_check
 from daypass.customers.models import Account
 
 ACCOUNT_ROLE_CHOICES = [
@@ -22,6 +22,18 @@ def _username_unique(value: str) -> str:
     return value
 
 
+def _check_password(form: forms.Form, password_field: str, username: str) -> None:
+    """The service's password rules (customers.accounts.password_check), shown with the form's
+    other errors at once."""
+    password = form.cleaned_data.get(password_field)
+    if password is None:
+        return
+    try:
+        password_check(password, account=Account(username=username or ""))
+    except ValidationFailed as error:
+        form.add_error(password_field, error.message)
+
+
 class ServiceErrorsMixin:
     """Put a service's `DaypassError` next to the field it names, or above the form."""
 
@@ -35,6 +47,7 @@ class SubCustomerForm(ServiceErrorsMixin, forms.Form):
     admin_username = forms.CharField(label=_("Administrator username"), max_length=150)
     admin_password = forms.CharField(
         label=_("Administrator password"),
+        strip=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("At least 8 characters."),
     )
@@ -45,16 +58,17 @@ class SubCustomerForm(ServiceErrorsMixin, forms.Form):
     def clean_admin_username(self) -> str:
         return _username_unique(self.cleaned_data["admin_username"].strip())
 
-    def clean_admin_password(self) -> str:
-        password = self.cleaned_data["admin_password"]
-        validate_password(password)
-        return password
+    def clean(self):
+        data = super().clean()
+        _check_password(self, "admin_password", self.data.get(self.add_prefix("admin_username")))
+        return data
 
 
 class AccountForm(ServiceErrorsMixin, forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(
         label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("At least 8 characters."),
     )
@@ -63,10 +77,10 @@ class AccountForm(ServiceErrorsMixin, forms.Form):
     def clean_username(self) -> str:
         return _username_unique(self.cleaned_data["username"].strip())
 
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        validate_password(password)
-        return password
+    def clean(self):
+        data = super().clean()
+        _check_password(self, "password", self.data.get(self.add_prefix("username")))
+        return data
 
 
 class TokenForm(ServiceErrorsMixin, forms.Form):
@@ -84,3 +98,32 @@ class CustomerSettingsForm(forms.Form):
         label=_("Allow superior to manage licenses"), required=False
     )
     allow_auto_renew = forms.BooleanField(label=_("Auto-renew"), required=False)
+
+
+class OwnPasswordForm(ServiceErrorsMixin, forms.Form):
+    """Change one's own password (also the first-sign-in page); the service checks the rules."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 8 characters, not a common password, not only digits, not like your username."
+        ),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two new passwords differ."))
+        return data

@@ -13,6 +13,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("login/", auth.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth.ConsoleLogoutView.as_view(), name="logout"),
+    path("account/password/", auth.password_change, name="password_change"),
     # Django's language switch: POST language=zh-hans, stored in a cookie.
     path("i18n/setlang/", set_language, name="set_language"),
     path("licenses/", licenses.license_details, name="licenses"),

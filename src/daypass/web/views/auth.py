@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from daypass.core.clock import now as clock_now
+from daypass.core.errors import DaypassError
 from daypass.core.management.commands._demo_logins import demo_sample_logins
 from daypass.core.management.commands.demo import DEMO_PASSWORD
 from daypass.core.throttle import login_failure_record, login_throttled
+from daypass.customers.accounts import account_change_own_password
 from daypass.customers.models import Role
+from daypass.web.error_messages import error_text
+from daypass.web.forms import OwnPasswordForm
+from daypass.web.views.page import console_view, render_page, safe_next
 
 
 class ConsoleLoginForm(AuthenticationForm):
@@ -58,3 +67,41 @@ class ConsoleLoginView(auth_views.LoginView):
 
 class ConsoleLogoutView(auth_views.LogoutView):
     next_page = "web:login"
+
+
+@console_view
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password. An account whose password someone else chose is sent here
+    by every console page until it has chosen its own (`console_view`)."""
+    actor = request.user
+    next_url = safe_next(request, reverse("web:home"))
+    form = OwnPasswordForm()
+    if request.method == "POST":
+        form = OwnPasswordForm(request.POST)
+        if form.is_valid():
+            try:
+                account = account_change_own_password(
+                    actor=actor,
+                    current_password=form.cleaned_data["current_password"],
+                    password=form.cleaned_data["password"],
+                    now=clock_now(),
+                )
+            except DaypassError as error:
+                form.add_service_error(error, error_text(error))
+            else:
+                # The password hash is part of the session: keep this session signed in.
+                update_session_auth_hash(request, account)
+                messages.success(request, _("Your password is changed."))
+                return HttpResponseRedirect(next_url)
+    return render_page(
+        request,
+        "web/password_change.html",
+        {
+            "title": _("Change your password"),
+            "form": form,
+            "forced": actor.must_change_password,
+            "next": next_url,
+        },
+        customer=actor.customer,
+        nav="password",
+    )

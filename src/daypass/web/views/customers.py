@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from daypass.core import clock
 from daypass.core.errors import DaypassError, NotFound
 from daypass.core.tenancy import subtree_customers
+from daypass.customers.accounts import account_create
 from daypass.customers.models import Account, ApiToken
 from daypass.customers.services import (
-    account_create,
     customer_create_with_admin,
     customer_settings_update,
 )
@@ -128,6 +128,7 @@ def customer_records(request: HttpRequest) -> HttpResponse:
             "customer_form": customer_form,
             "account_form": account_form,
             "can_manage": actor.is_admin,
+            "can_manage_accounts": actor.is_admin and actor.customer_id == customer.pk,
         },
         customer=customer,
         nav="customers",

@@ -18,7 +18,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,6 +28,7 @@ from daypass.customers.models import Customer
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selector_customers
 
+PASSWORD_CHANGE_VIEW = "web:password_change"
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 
@@ -44,6 +46,18 @@ def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if not request.user.is_authenticated and getattr(request, "htmx", False):
             current = request.htmx.current_url_abs_path or request.get_full_path()
             return HttpResponseClientRedirect(redirect_to_login(current).url)
+        if (
+            request.user.is_authenticated
+            and request.user.must_change_password
+            and request.resolver_match.view_name != PASSWORD_CHANGE_VIEW
+        ):
+            # SPEC 13: an account created by someone else chooses its own password first.
+            target = (
+                reverse(PASSWORD_CHANGE_VIEW) + "?" + urlencode({"next": request.get_full_path()})
+            )
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(target)
+            return HttpResponseRedirect(target)
         try:
             return protected(request, *args, **kwargs)
         except NotFound as error:

@@ -1,13 +1,13 @@
 """`daypass init`: create the platform customer and its administrator on an empty database."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from daypass.core import clock
+from daypass.core.errors import ValidationFailed
+from daypass.customers.accounts import account_create, password_check, username_clean
 from daypass.customers.models import Account, Customer, Role
-from daypass.customers.services import account_create, customer_create
+from daypass.customers.services import customer_create
 
 
 class Command(BaseCommand):
@@ -35,15 +35,16 @@ def platform_init(
 ) -> tuple[Customer, Account]:
     """The rows a new database needs; refuses (CommandError) when a platform already exists."""
     platform_name = platform_name.strip()
-    admin_username = admin_username.strip()
     if not platform_name:
         raise CommandError("--platform must not be empty.")
-    if not admin_username:
-        raise CommandError("--admin must not be empty.")
     try:
-        validate_password(admin_password, user=Account(username=admin_username))
-    except ValidationError as error:
-        raise CommandError("--password: " + " ".join(error.messages)) from None
+        admin_username = username_clean(admin_username)
+    except ValidationFailed as error:
+        raise CommandError(f"--admin: {error.message}") from None
+    try:
+        password_check(admin_password, account=Account(username=admin_username))
+    except ValidationFailed as error:
+        raise CommandError(f"--password: {error.message}") from None
 
     now = clock.now()
     with transaction.atomic():
