@@ -120,10 +120,13 @@ def load_devices_and_licenses(
     service_until: datetime,
     with_licenses: bool,
     blacklisted: float = 0.0,
+    crossing_every: int = 0,
 ) -> None:
     """`count` devices of one fleet, each (optionally) with one bound, activated license.
 
     `blacklisted`: that fraction of the devices is on the blacklist (`is_blacklisted`).
+    With `crossing_every` n, every n-th license has 30 available days (its next charge takes it
+    below 30: a `license.running_low` event); the others have 300.
 
     Ids are given explicitly (1..count) so licenses can point at their devices without a
     lookup; the sequences are moved past them afterwards.
@@ -144,7 +147,8 @@ def load_devices_and_licenses(
         for i in range(1, count + 1)
     )
     license_rows = (
-        (i, f"K{i:011d}", license_type.pk, fleet.pk, 365, 365, 300, activated_at, i, activated_at)
+        (i, f"K{i:011d}", license_type.pk, fleet.pk, 365, 365)
+        + (30 if crossing_every and i % crossing_every == 0 else 300, activated_at, i, activated_at)
         + (False, now)
         for i in range(1, count + 1)
     )

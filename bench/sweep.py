@@ -9,13 +9,17 @@ times the floor: one hand-written set-based statement doing the same updates and
 no chunking, locking or progress. Then times `daypass charge` (a real subprocess, as an operator
 runs it) on the original and reads its peak RSS. Both results are checked to be the same.
 
-Last line: `sweep: N devices, daypass X/s, floor Y/s, ratio R` (R = daypass s / floor s).
+Last line: `sweep: N devices, daypass X/s, floor Y/s, ratio R` (R = daypass s / floor s). With
+`--crossing F`, a fraction F of the licenses crosses 30 days during the sweep (one
+`license.running_low` event each) and the line adds `, events cost P%`: the share of daypass's
+sweep time spent writing events (snapshots, inserts, sinks), as `daypass charge` reports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -92,6 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100_000, help="due devices to charge")
     parser.add_argument("--chunk-size", type=int, default=None, help="daypass charge chunk size")
+    parser.add_argument(
+        "--crossing", type=float, default=0.0, help="fraction of licenses crossing 30 days"
+    )
     args = parser.parse_args()
     url = bench_database.database_url()
 
@@ -105,7 +112,11 @@ def main() -> None:
     vendor = connection.vendor
     with Stopwatch() as load:
         bench_database.load_devices_and_licenses(
-            count=args.devices, now=now, service_until=now - timedelta(hours=1), with_licenses=True
+            count=args.devices,
+            now=now,
+            service_until=now - timedelta(hours=1),
+            with_licenses=True,
+            crossing_every=round(1 / args.crossing) if args.crossing else 0,
         )
     print(f"load: {args.devices} devices and licenses in {load.seconds:.1f}s ({vendor})")
     name = settings.DATABASES["default"]["NAME"]
@@ -132,10 +143,26 @@ def main() -> None:
     idle_seconds, _, _ = run_charge(url=url, chunk_size=args.chunk_size)
     print(f"idle sweep (nothing due, {args.devices} devices): {idle_seconds:.2f}s")
     ratio = daypass_seconds / floor_seconds
-    print(
+    last = (
         f"sweep: {args.devices} devices, daypass {charged / daypass_seconds:,.0f}/s, "
         f"floor {floor_rows / floor_seconds:,.0f}/s, ratio {ratio:.2f}"
     )
+    if args.crossing:
+        events, events_seconds = events_written(output)
+        expected = args.devices // round(1 / args.crossing)
+        if events != expected:
+            sys.exit(f"MISMATCH: {events} events written, {expected} licenses crossed 30 days")
+        print(f"events: {events} written in {events_seconds:.2f}s")
+        last += f", events cost {100 * events_seconds / daypass_seconds:.1f}%"
+    print(last)
+
+
+def events_written(output: str) -> tuple[int, float]:
+    """(events, seconds) from the last line of `daypass charge`: `…; N events written in Ss.`"""
+    match = re.search(r"(\d+) events written in ([0-9.]+)s", output)
+    if match is None:
+        sys.exit(f"no event figures in the output of daypass charge:\n{output}")
+    return int(match[1]), float(match[2])
 
 
 def run_floor(*, vendor: str, name: str, now: datetime) -> tuple[float, int]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from daypass.core.models import AuditEvent
 from daypass.devices.models import Device
+from daypass.events.causes import devices_blacklisted
 
 NO_VALID_LICENSE = "no_valid_license"
 BLACKLIST_ACTION = "device.blacklist"
@@ -38,4 +39,5 @@ def device_blacklist(*, device: Device, now: datetime, reason: str) -> Device:
         details={"reason": reason},
         ip_address=None,
     )
+    devices_blacklisted(device_ids=[device.pk], reason=reason, now=now)
     return device

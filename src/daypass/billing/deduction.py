@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from daypass.billing.blacklist import NO_VALID_LICENSE, device_blacklist
 from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.devices.models import Device
+from daypass.events.causes import license_days_changed
 from daypass.licenses.models import License
 
 # The device fields a charge decides on; re-read under the row lock, never trusted from the caller.
@@ -99,6 +100,9 @@ def _charge_license(
     )[0]
     window_end = now + timedelta(hours=period_hours)
     _grant_service(device=device, until=window_end)
+    license_days_changed(
+        changes=[(license_id, available_after + charge_days, available_after)], now=now
+    )
     return Deduction.objects.create(
         at=now,
         device_id=device.pk,

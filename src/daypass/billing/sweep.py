@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import monotonic
@@ -34,6 +34,7 @@ from daypass.billing.blacklist import BLACKLIST_ACTION, NO_VALID_LICENSE
 from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.core.models import AuditEvent
 from daypass.devices.models import Device
+from daypass.events.causes import days_crossing_sql, devices_blacklisted, license_days_changed
 from daypass.licenses.models import License, LicenseType
 
 
@@ -44,6 +45,9 @@ class SweepResult:
     failed: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    # Events written (SPEC 12.1) and the time spent writing them (snapshots, inserts, sinks).
+    events: int = 0
+    events_seconds: float = 0.0
     stopped: bool = False
     _started: float = field(default_factory=monotonic, repr=False)
 
@@ -81,7 +85,7 @@ def sweep_run(
             device_ids = _lock_due_devices(now=now, after_id=after_id, limit=chunk_size)
             if not device_ids:
                 break
-            charged, failed = charge_chunk(device_ids=device_ids, now=now)
+            charged, failed = charge_chunk(device_ids=device_ids, now=now, result=result)
         after_id = device_ids[-1]
         result.charged += charged
         result.failed += failed
@@ -192,14 +196,24 @@ blacklist_events AS (
            jsonb_build_object('reason', %(reason)s::text), NULL
     FROM blacklisted b
 )
-SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM blacklisted)
+SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM blacklisted),
+       -- What the events of SPEC 12.1 need: the licenses that crossed a threshold (with their
+       -- days before and after) and the blacklisted devices.
+       ARRAY(SELECT c.license_id FROM charged c WHERE {crossing} ORDER BY c.license_id),
+       ARRAY(SELECT c.available_days + c.charge_days FROM charged c WHERE {crossing}
+             ORDER BY c.license_id),
+       ARRAY(SELECT c.available_days FROM charged c WHERE {crossing} ORDER BY c.license_id),
+       ARRAY(SELECT b.id FROM blacklisted b)
 """
 
 
-def _charge_chunk_postgresql(*, device_ids: list[int], now: datetime) -> tuple[int, int]:
+def _charge_chunk_postgresql(
+    *, device_ids: list[int], now: datetime, result: SweepResult
+) -> tuple[int, int]:
+    crossing = days_crossing_sql(after="c.available_days", taken="c.charge_days")
     with connection.cursor() as cursor:
         cursor.execute(
-            POSTGRESQL_CHARGE_SQL.format(**_tables()),
+            POSTGRESQL_CHARGE_SQL.format(**_tables(), crossing=crossing),
             {
                 "ids": device_ids,
                 "now": now,
@@ -210,8 +224,29 @@ def _charge_chunk_postgresql(*, device_ids: list[int], now: datetime) -> tuple[i
                 "action": BLACKLIST_ACTION,
             },
         )
-        charged, failed = cursor.fetchone()
+        charged, failed, crossed, days_before, days_after, blacklisted = cursor.fetchone()
+    _emit_chunk_events(
+        changes=zip(crossed, days_before, days_after, strict=True),
+        blacklisted=blacklisted,
+        now=now,
+        result=result,
+    )
     return charged, failed
+
+
+def _emit_chunk_events(
+    *,
+    changes: Iterable[tuple[int, int, int]],
+    blacklisted: list[int],
+    now: datetime,
+    result: SweepResult,
+) -> None:
+    """The chunk's events, set-based, in its transaction: days crossings and blacklistings."""
+    started = monotonic()
+    written = license_days_changed(changes=changes, now=now)
+    written += devices_blacklisted(device_ids=blacklisted, reason=NO_VALID_LICENSE, now=now)
+    result.events += len(written)
+    result.events_seconds += monotonic() - started
 
 
 # The first candidate of every device in the chunk (same order as billing.deduction).
@@ -232,7 +267,9 @@ WHERE position = 1
 """
 
 
-def _charge_chunk_sqlite(*, device_ids: list[int], now: datetime) -> tuple[int, int]:
+def _charge_chunk_sqlite(
+    *, device_ids: list[int], now: datetime, result: SweepResult
+) -> tuple[int, int]:
     tables = _tables()
     at = _db_datetime(now)
     with connection.cursor() as cursor:
@@ -269,6 +306,12 @@ def _charge_chunk_sqlite(*, device_ids: list[int], now: datetime) -> tuple[int, 
         unpaid = [device_id for device_id in device_ids if device_id not in paid_for]
         if unpaid:
             _blacklist_chunk_sqlite(cursor=cursor, tables=tables, device_ids=unpaid, at=at)
+    _emit_chunk_events(
+        changes=((p[1], p[3], p[3] - p[4]) for p in picks),
+        blacklisted=unpaid,
+        now=now,
+        result=result,
+    )
     return len(picks), len(unpaid)
 
 

@@ -16,6 +16,9 @@ from daypass.core.audit import audit_record
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
 from daypass.customers.accounts import account_insert
 from daypass.customers.models import Account, Customer, Role
+from daypass.events.emit import event_emit
+from daypass.events.snapshots import customer_snapshot
+from daypass.events.types import EventType
 
 PATH_SEGMENT_WIDTH = 8
 NAME_MAX_LENGTH = 200
@@ -151,5 +154,16 @@ def customer_settings_update(
             target=fresh.number,
             allowed=changes[field],
             previous=not changes[field],
+        )
+    if changed:
+        event_emit(
+            type=EventType.CUSTOMER_SETTINGS_CHANGED,
+            customer=fresh,
+            data={
+                "customer": customer_snapshot(fresh),
+                "changed_by": actor.username,
+                "changed": changed,
+            },
+            now=now,
         )
     return fresh

@@ -16,10 +16,14 @@ from daypass.core.audit import audit_record
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
+from daypass.events.causes import device_restored
+from daypass.events.types import RestoreCause
 
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
 AUTOMATIC_BLACKLIST_CLEAR_REASONS = frozenset({"license_bind", "license_top_up"})
+# The `cause` of `device.restored` (SPEC 12.1); any other reason is a platform admin's, by hand.
+RESTORE_CAUSE_BY_REASON = {"license_bind": RestoreCause.BIND, "license_top_up": RestoreCause.TOP_UP}
 
 
 @dataclass(frozen=True)
@@ -204,5 +208,8 @@ def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, rea
         target=fresh.number,
         reason=reason,
         previous_reason=previous_reason,
+    )
+    device_restored(
+        device=fresh, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
     )
     return fresh

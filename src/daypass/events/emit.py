@@ -8,11 +8,13 @@ Services call `event_emit` once per event; the sweep calls `events_emit_many` on
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 from daypass.events.models import Event
@@ -56,6 +58,42 @@ def _write(events: Sequence[NewEvent], *, now: datetime) -> list[Event]:
         Event(uid=new_event_uid(), type=str(e.type), customer_id=e.customer_id, at=now, data=e.data)
         for e in events
     ]
-    Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    for start in range(0, len(rows), INSERT_BATCH):
+        _insert(rows[start : start + INSERT_BATCH], now=now)
     run_sinks([row.pk for row in rows], now)
     return rows
+
+
+# Many rows in one statement with one parameter: the rows as one JSON array that the database
+# unpacks. (Django's bulk_create sends one array per column on PostgreSQL, and psycopg escapes
+# each JSON text in an array literal with a regular expression: 5x slower for event data.)
+INSERT_SQL = {
+    "postgresql": """
+        INSERT INTO {table} (uid, type, customer_id, at, data)
+        SELECT e->>0, e->>1, (e->>2)::bigint, %s, e->3
+        FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS rows(e, position)
+        ORDER BY position
+        RETURNING id""",
+    "sqlite": """
+        INSERT INTO {table} (uid, type, customer_id, at, data)
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+               json_extract(value, '$[2]'), %s, json_extract(value, '$[3]')
+        FROM json_each(%s) ORDER BY key
+        RETURNING id""",
+}
+
+
+def _insert(rows: list[Event], *, now: datetime) -> None:
+    payload = json.dumps(
+        [[row.uid, row.type, row.customer_id, row.data] for row in rows], cls=DjangoJSONEncoder
+    )
+    sql = INSERT_SQL[connection.vendor].format(
+        table=connection.ops.quote_name(Event._meta.db_table)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), payload])
+        pks = sorted(pk for (pk,) in cursor.fetchall())
+    # Identity columns hand out increasing values in insertion order.
+    for row, pk in zip(rows, pks, strict=True):
+        row.pk = pk
+        row._state.adding = False

@@ -81,7 +81,11 @@ TRANSFER_FILTERS = ("card", "type", "method", "date_from", "date_to")
 
 
 def type_models(license_type: LicenseType) -> list[str]:
-    return sorted(m.code for m in license_type.device_models.all())
+    # Remembered on the instance: many licenses share one type object (event snapshots, lists).
+    codes = getattr(license_type, "_model_codes", None)
+    if codes is None:
+        codes = license_type._model_codes = sorted(m.code for m in license_type.device_models.all())
+    return codes
 
 
 def license_type_out(license_type: LicenseType) -> dict:

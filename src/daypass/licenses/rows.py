@@ -13,6 +13,7 @@ from daypass.core.errors import DaypassError, NotFound
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device
 from daypass.devices.services import lock_device
+from daypass.events.causes import licenses_received
 from daypass.licenses.models import License, Transfer
 
 BULK_CHUNK = 2_000
@@ -91,8 +92,10 @@ def move_licenses_with_transfers(
     """One transfer per license (from its current owner) and the ownership change itself."""
     rows = []
     by_target: dict[int, list[int]] = {}
+    moves = []
     for lic in licenses:
         target = to_of if isinstance(to_of, Customer) else to_of[lic.pk]
+        moves.append((lic.card, target.pk, lic.customer.number))
         rows.append(
             Transfer(
                 at=now,
@@ -112,3 +115,4 @@ def move_licenses_with_transfers(
     for target_pk, pks in by_target.items():
         for chunk in _chunks(pks):
             License.objects.filter(pk__in=chunk).update(customer_id=target_pk)
+    licenses_received(batch=batch, method=method, moves=moves, now=now)

@@ -34,7 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done: {result.charged} charged, {result.failed} blacklisted (no valid license), "
-                f"{result.chunks} chunks in {result.seconds:.1f}s."
+                f"{result.chunks} chunks in {result.seconds:.1f}s; "
+                f"{result.events} events written in {result.events_seconds:.2f}s."
             )
         )
 
