@@ -69,8 +69,12 @@ def received():
 def test_a_failed_charge_emits_device_blacklisted_to_the_owner(tree, blacklisted):
     [event] = events()
     assert (event.type, event.customer_id, event.at) == ("device.blacklisted", tree.fleet.pk, NOW)
+    # The snapshot is the device as the failed charge left it; the gate records the refusal of
+    # that report afterwards (SPEC 14 liveness).
+    now_shown = stored(device_snapshot(blacklisted))
+    assert now_shown["refused_reports"] == 1
     assert event.data == {
-        "device": stored(device_snapshot(blacklisted)),
+        "device": {**now_shown, "refused_reports": 0, "last_refused_at": None},
         "reason": "no_valid_license",
     }
     assert event.data["device"]["blacklisted"] is True
