@@ -40,7 +40,7 @@ from daypass.core.api import (
 from daypass.core.busy import DatabaseBusy, is_busy_error
 from daypass.core.errors import DaypassError
 from daypass.core.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
-from daypass.core.throttle import LOGIN_FAILURE_WINDOW, LoginThrottled
+from daypass.core.throttle import LoginThrottled
 from daypass.customers.api import router as customers_router
 from daypass.devices.api import router as devices_router
 from daypass.licenses.api import router as licenses_router
@@ -113,10 +113,7 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 @api.exception_handler(DaypassError)
 def on_daypass_error(request: HttpRequest, exc: DaypassError) -> HttpResponse:
     response = error_response(exc.http_status, exc.code, exc.message)
-    if isinstance(exc, LoginThrottled):
-        # At the latest, the oldest counted failure leaves the window by then.
-        response["Retry-After"] = str(int(LOGIN_FAILURE_WINDOW.total_seconds()))
-    elif isinstance(exc, DatabaseBusy):
+    if isinstance(exc, LoginThrottled | DatabaseBusy):
         response["Retry-After"] = str(exc.retry_after)
     return response
 

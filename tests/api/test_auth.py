@@ -1,9 +1,11 @@
 """Tokens and the role rules of the API (SPEC sections 5 and 9)."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
+from daypass.core.models import AuditEvent
 from daypass.core.throttle import ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT
 from daypass.customers.models import ApiToken
 from daypass.customers.tokens import token_authenticate, token_create, token_hash, token_revoke
@@ -49,54 +51,77 @@ def test_bad_credentials_are_401(api_as, tree, credentials):
     assert error_of(response)["code"] == "unauthenticated"
 
 
-def test_failed_logins_are_throttled_per_username(api_as, tree):
+def _login(client, username, password, address):
+    return client.client.post(
+        "/api/v1/tokens",
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
+
+
+def test_failed_logins_are_throttled_per_username_and_address(api_as, tree):
     client = api_as(None)
     username = tree.dealer_admin.username
     for _ in range(LOGIN_FAILURE_LIMIT):
-        response = client.client.post(
-            "/api/v1/tokens",
-            {"username": username, "password": "wrong"},
-            content_type="application/json",
-            REMOTE_ADDR="10.0.0.1",
-        )
-        assert response.status_code == 401
-    # Even the right password is refused while throttled, from another address too.
-    response = client.client.post(
-        "/api/v1/tokens",
-        {"username": username, "password": PASSWORD},
-        content_type="application/json",
-        REMOTE_ADDR="10.0.0.2",
-    )
+        assert _login(client, username, "wrong", "10.0.0.1").status_code == 401
+
+    # Even the right password is refused from that address ...
+    response = _login(client, username, PASSWORD, "10.0.0.1")
     assert response.status_code == 429
     assert error_of(response)["code"] == "throttled"
-    assert response["Retry-After"] == "300"
-    # Another username is not affected.
-    other = client.client.post(
-        "/api/v1/tokens",
-        {"username": tree.fleet_admin.username, "password": PASSWORD},
-        content_type="application/json",
-        REMOTE_ADDR="10.0.0.2",
-    )
-    assert other.status_code == 201
+    assert 0 < int(response["Retry-After"]) <= 300
+    # ... but a stranger cannot lock the account out: from another address it signs in.
+    assert _login(client, username, PASSWORD, "10.0.0.2").status_code == 201
+    # Another username from the first address is not affected either.
+    assert _login(client, tree.fleet_admin.username, PASSWORD, "10.0.0.1").status_code == 201
+
+
+def test_the_platform_admin_cannot_be_locked_out_from_elsewhere(api_as, tree):
+    client = api_as(None)
+    for _ in range(3 * LOGIN_FAILURE_LIMIT):
+        _login(client, tree.platform_admin.username, "wrong", "203.0.113.7")
+
+    assert _login(client, tree.platform_admin.username, PASSWORD, "10.0.0.5").status_code == 201
 
 
 def test_failed_logins_are_throttled_per_address(api_as, tree):
     client = api_as(None)
     for i in range(ADDRESS_FAILURE_LIMIT):
-        client.client.post(
-            "/api/v1/tokens",
-            {"username": f"guess{i}", "password": "wrong"},
-            content_type="application/json",
-            REMOTE_ADDR="10.0.0.9",
-        )
-    response = client.client.post(
-        "/api/v1/tokens",
-        {"username": tree.dealer_admin.username, "password": PASSWORD},
-        content_type="application/json",
-        REMOTE_ADDR="10.0.0.9",
-    )
+        _login(client, f"guess{i}", "wrong", "10.0.0.9")
+
+    response = _login(client, tree.dealer_admin.username, PASSWORD, "10.0.0.9")
     assert response.status_code == 429
     assert error_of(response)["code"] == "throttled"
+    assert _login(client, tree.dealer_admin.username, PASSWORD, "10.0.0.10").status_code == 201
+
+
+def test_right_passwords_use_up_no_allowance(api_as, tree):
+    client = api_as(None)
+    for _ in range(LOGIN_FAILURE_LIMIT + 5):
+        assert _login(client, tree.dealer_admin.username, PASSWORD, "10.0.0.3").status_code == 201
+
+
+def test_the_throttle_ends_with_its_window(api_as, tree):
+    client = api_as(None)
+    username = tree.dealer_admin.username
+    with mock.patch("daypass.core.clock.now", return_value=NOW):
+        for _ in range(LOGIN_FAILURE_LIMIT):
+            _login(client, username, "wrong", "10.0.0.4")
+        assert _login(client, username, PASSWORD, "10.0.0.4").status_code == 429
+    with mock.patch("daypass.core.clock.now", return_value=NOW + timedelta(seconds=299)):
+        response = _login(client, username, PASSWORD, "10.0.0.4")
+        assert response.status_code == 429
+        assert response["Retry-After"] == "1"
+    with mock.patch("daypass.core.clock.now", return_value=NOW + timedelta(seconds=300)):
+        assert _login(client, username, PASSWORD, "10.0.0.4").status_code == 201
+
+
+def test_failed_logins_are_audited_with_the_address(api_as, tree):
+    _login(api_as(None), tree.dealer_admin.username, "wrong", "10.0.0.6")
+
+    event = AuditEvent.objects.get(action="login.failed")
+    assert (event.target, event.ip_address) == (tree.dealer_admin.username, "10.0.0.6")
 
 
 @pytest.mark.parametrize(

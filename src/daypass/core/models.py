@@ -46,3 +46,15 @@ class IdempotencyRecord(models.Model):
                 fields=["account", "key"], name="idempotency_account_key_unique"
             )
         ]
+
+
+class LoginCounter(models.Model):
+    """Sign-in attempts of one throttle key (a hash of username+address, or of an address) in
+    the window that started at `window_start` (see core.throttle)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count} since {self.window_start:%H:%M:%S}"

@@ -12,7 +12,7 @@ from daypass.core.api import ERROR_RESPONSES, BearerToken, idempotent, page_of
 from daypass.core.errors import NotFound, Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.core.tenancy import customer_in_scope, subtree_customers
-from daypass.core.throttle import LoginThrottled, login_failure_record, login_throttled
+from daypass.core.throttle import login_check
 from daypass.customers.accounts import (
     account_change_own_password,
     account_create,
@@ -65,6 +65,12 @@ def customer_by_number(number: str) -> Customer:
     return customer
 
 
+def _console_or_api_account(request: HttpRequest, username: str, password: str) -> Account | None:
+    """The active account with this password that belongs to a customer, or None."""
+    account = authenticate(request, username=username, password=password)
+    return account if account is not None and account.customer_id is not None else None
+
+
 @router.post(
     "/tokens",
     auth=None,
@@ -80,12 +86,13 @@ def customer_by_number(number: str) -> Customer:
 )
 def token_login(request: HttpRequest, payload: TokenIn):
     now = clock.now()
-    address = request.META.get("REMOTE_ADDR") or None
-    if login_throttled(username=payload.username, address=address, now=now):
-        raise LoginThrottled(message="Too many failed logins; try again in a few minutes.")
-    account = authenticate(request, username=payload.username, password=payload.password)
-    if account is None or account.customer_id is None:
-        login_failure_record(username=payload.username, address=address, now=now)
+    account = login_check(
+        username=payload.username,
+        address=request.META.get("REMOTE_ADDR") or None,
+        now=now,
+        check=lambda: _console_or_api_account(request, payload.username, payload.password),
+    )
+    if account is None:
         raise Unauthenticated(message="Wrong username or password.")
     _token, secret = token_create(
         account=account, name="api login", now=now, expires_in_days=payload.expires_in_days

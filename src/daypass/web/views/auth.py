@@ -15,7 +15,7 @@ from daypass.core.clock import now as clock_now
 from daypass.core.errors import DaypassError
 from daypass.core.management.commands._demo_logins import demo_sample_logins
 from daypass.core.management.commands.demo import DEMO_PASSWORD
-from daypass.core.throttle import login_failure_record, login_throttled
+from daypass.core.throttle import LoginThrottled, login_check
 from daypass.customers.accounts import account_change_own_password
 from daypass.customers.models import Role
 from daypass.web.error_messages import error_text
@@ -32,19 +32,34 @@ class ConsoleLoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        # The same throttle as POST /api/v1/tokens (counted from `login.failed` audit events),
-        # so guessing passwords through the console is no cheaper than through the API.
-        username = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
-        now = clock_now()
-        if login_throttled(username=username, address=address, now=now):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        # The same throttle as POST /api/v1/tokens (core.throttle), so guessing passwords
+        # through the console is no cheaper than through the API.
+        wrong: list[forms.ValidationError] = []
+
+        def check():
+            try:
+                super(ConsoleLoginForm, self).clean()
+            except forms.ValidationError as error:
+                if error.code != "invalid_login":
+                    raise
+                wrong.append(error)
+                return None
+            return self.user_cache
+
         try:
-            return super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                login_failure_record(username=username, address=address, now=now)
-            raise
+            login_check(
+                username=self.cleaned_data.get("username") or "",
+                address=self.request.META.get("REMOTE_ADDR") if self.request else None,
+                now=clock_now(),
+                check=check,
+            )
+        except LoginThrottled:
+            raise forms.ValidationError(
+                self.error_messages["throttled"], code="throttled"
+            ) from None
+        if wrong:
+            raise wrong[0]
+        return self.cleaned_data
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
