@@ -100,3 +100,22 @@ def test_deduction_records_row_link_from_license_details(tree, catalog, login):
     html = client.get(reverse("web:licenses")).content.decode()
 
     assert f"{reverse('web:deductions')}?customer={tree.distributor.number}&amp;card=L0004" in html
+
+
+def test_a_sub_customers_account_cannot_put_a_formula_in_a_superiors_csv(tree, catalog, login):
+    # Issue 8: a username, a card or a device number that a spreadsheet would run as a formula
+    # reaches the superior's export as text.
+    from daypass.licenses.services import licenses_return
+
+    dealer_op = factories.make_account(tree.dealer, "operator", username="-2+5")
+    license = factories.make_license(
+        customer=tree.dealer, type=catalog["licenses"]["unused"].type, card="@SUM(A1)"
+    )
+    licenses_return(actor=dealer_op, licenses=[license], now=factories.NOW)
+    client = login(tree.distributor_admin)
+
+    response = client.get(reverse("web:transfers"), {"format": "csv"})
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[1].split(",")[1] == "'@SUM(A1)"
+    assert lines[1].split(",")[-1] == "'-2+5"

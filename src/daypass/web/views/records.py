@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.selectors import deduction_list
+from daypass.core.csv_export import csv_response
 from daypass.customers.models import Customer
 from daypass.licenses.filters import TransferFilterSet
 from daypass.licenses.models import LicenseType
@@ -21,27 +19,6 @@ from daypass.web.views.page import console_view, paginate, render_page, valid_fi
 TRANSFER_FILTERS = ("date_from", "date_to", "type", "card", "method")
 DEDUCTION_FILTERS = ("date_from", "date_to", "card", "device", "result")
 CSV_CHUNK = 2000
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        # A BOM so spreadsheet programs open the UTF-8 file (customer names in Chinese) right.
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _iso(value) -> str:
