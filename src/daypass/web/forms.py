@@ -127,3 +127,60 @@ class OwnPasswordForm(ServiceErrorsMixin, forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two new passwords differ."))
         return data
+
+
+# --- platform operator (SPEC 13) -----------------------------------------------------------
+# The choices (license types, device models, customers) are filled in by the view; the services
+# check every value again.
+
+
+class IssueForm(ServiceErrorsMixin, forms.Form):
+    type = forms.ChoiceField(label=_("License type"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    customer = forms.ChoiceField(
+        label=_("For customer"),
+        required=False,
+        help_text=_("Leave empty to keep them in the platform's stock; otherwise they are sold."),
+    )
+
+
+class LicenseTypeForm(ServiceErrorsMixin, forms.Form):
+    code = forms.CharField(label=_("License code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    days = forms.IntegerField(label=_("Days"), min_value=1)
+    models = forms.MultipleChoiceField(label=_("Model range"), widget=forms.CheckboxSelectMultiple)
+    charge_days = forms.IntegerField(
+        label=_("Days per charge"),
+        min_value=1,
+        initial=1,
+        help_text=_("Days deducted at each charge."),
+    )
+    period_hours = forms.IntegerField(
+        label=_("Hours per charge"),
+        min_value=1,
+        initial=24,
+        help_text=_("Usage time one charge pays for."),
+    )
+
+
+class DeviceModelForm(ServiceErrorsMixin, forms.Form):
+    code = forms.CharField(label=_("Model code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class DeviceRegisterForm(ServiceErrorsMixin, forms.Form):
+    number = forms.CharField(label=_("Device number"), max_length=64)
+    model = forms.ChoiceField(label=_("Model"))
+    customer = forms.ChoiceField(label=_("Owner"))
+
+
+class TopUpForm(ServiceErrorsMixin, forms.Form):
+    days = forms.IntegerField(label=_("Days to add"), min_value=1)
+
+
+class ClearBlacklistForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Why the blacklist is lifted by hand, for the audit trail."),
+    )

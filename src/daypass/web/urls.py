@@ -3,7 +3,17 @@ from django.urls import path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from daypass.web.views import auth, customers, devices, license_actions, licenses, overview, records
+from daypass.web.views import (
+    auth,
+    customers,
+    device_page,
+    devices,
+    license_actions,
+    licenses,
+    overview,
+    platform,
+    records,
+)
 
 app_name = "web"
 
@@ -34,6 +44,16 @@ urlpatterns = [
     path("deduction-records/", records.deduction_records, name="deductions"),
     path("devices/", devices.device_records, name="devices"),
     path("devices/transfer/", devices.device_transfer, name="device_transfer"),
+    path("devices/<str:number>/", device_page.device_detail, name="device"),
+    path("devices/<str:number>/bind/", device_page.device_bind, name="device_bind"),
+    path(
+        "devices/<str:number>/clear-blacklist/",
+        platform.clear_blacklist,
+        name="device_clear_blacklist",
+    ),
+    path("platform/issue/", platform.issue, name="platform_issue"),
+    path("platform/catalog/", platform.catalog, name="platform_catalog"),
+    path("platform/devices/", platform.device_registration, name="platform_devices"),
     path("customers/", customers.customer_records, name="customers"),
     path("settings/", customers.customer_settings, name="settings"),
     path("tokens/", customers.token_records, name="tokens"),

@@ -133,19 +133,28 @@ def license_bind(request: HttpRequest, card: str) -> HttpResponse:
     )
 
 
-def bind_success(license: License, *, device_number: str, owner: Customer) -> str:
+def bind_success(
+    license: License, *, device_number: str, owner: Customer, from_list: bool = True
+) -> str:
     """Say where the license is now: binding to a sub-customer's device hands it over, so it
-    leaves the list it was bound from."""
+    leaves the list it was bound from (`from_list`)."""
     new_owner = license.device.customer if license.device else license.customer
     if new_owner.pk == owner.pk:
         return _("License %(card)s is bound to device %(device)s.") % {
             "card": license.card,
             "device": device_number,
         }
-    return _(
-        "License %(card)s is bound to device %(device)s and now belongs to %(name)s "
-        "(%(number)s), the device's owner, so it has left this list."
-    ) % {
+    if from_list:
+        message = _(
+            "License %(card)s is bound to device %(device)s and now belongs to %(name)s "
+            "(%(number)s), the device's owner, so it has left this list."
+        )
+    else:
+        message = _(
+            "License %(card)s is bound to device %(device)s and now belongs to %(name)s "
+            "(%(number)s), the device's owner."
+        )
+    return message % {
         "card": license.card,
         "device": device_number,
         "name": new_owner.name,
