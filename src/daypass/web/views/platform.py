@@ -90,17 +90,20 @@ def issue(request: HttpRequest) -> HttpResponse:
 
 def issued_message(issued) -> str:
     first, last, owner = issued[0], issued[-1], issued[0].customer
-    return ngettext(
-        "Issued %(count)d license of %(type)s to %(name)s: %(first)s.",
-        "Issued %(count)d licenses of %(type)s to %(name)s: %(first)s to %(last)s.",
-        len(issued),
-    ) % {
+    values = {
         "count": len(issued),
         "type": first.type.code,
         "name": owner.name,
         "first": first.card,
         "last": last.card,
     }
+    if len(issued) == 1:
+        return _("Issued 1 license of %(type)s to %(name)s: %(first)s.") % values
+    return ngettext(
+        "Issued %(count)d license of %(type)s to %(name)s: %(first)s to %(last)s.",
+        "Issued %(count)d licenses of %(type)s to %(name)s: %(first)s to %(last)s.",
+        len(issued),
+    ) % values
 
 
 @console_view
