@@ -184,6 +184,7 @@ class Shop:
         self.other_dealer = factories.make_customer(
             parent=self.distributor, name="Coastline Telematics"
         )
+        self.platform_admin = factories.make_account(self.platform, "admin", "meridian-admin")
         self.admin = factories.make_account(self.distributor, "admin", "northwind-admin")
         self.operator = factories.make_account(self.distributor, "operator", "northwind-operator")
         self.dealer_admin = factories.make_account(self.dealer, "admin", "harbor-admin")

@@ -14,6 +14,14 @@ PAGES = [
     ("/customers/", "sub-customers-and-accounts"),
     ("/settings/", "customer-settings"),
     ("/tokens/", "api-tokens"),
+    ("/accounts/", "accounts"),
+    ("/devices/860000000000100/", "device"),
+]
+# The platform operator's pages (logged in as the platform's admin).
+PLATFORM_PAGES = [
+    ("/platform/issue/", "issue-licenses"),
+    ("/platform/catalog/", "license-types-and-device-models"),
+    ("/platform/devices/", "register-devices"),
 ]
 
 
@@ -37,6 +45,22 @@ def test_every_page_has_no_serious_accessibility_violation(page, shop, assert_ac
         response = page.goto(page.base_url + path)
         assert response.status == 200, path
         assert_accessible(page)
+
+
+def test_the_platform_pages_have_no_serious_accessibility_violation_and_fit_a_phone(
+    page, phone, shop, assert_accessible, assert_fits_viewport, screenshot
+):
+    for tab in (page, phone):
+        log_in(tab, "meridian-admin")
+        for path, name in PLATFORM_PAGES:
+            response = tab.goto(tab.base_url + path)
+            assert response.status == 200, path
+            assert_accessible(tab)
+            if tab is phone:
+                assert_fits_viewport(tab)
+                screenshot(tab, f"phone-{name}")
+            else:
+                screenshot(tab, name)
 
 
 def test_the_dialogs_have_no_serious_accessibility_violation(page, shop, assert_accessible):

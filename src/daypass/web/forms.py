@@ -184,3 +184,19 @@ class ClearBlacklistForm(ServiceErrorsMixin, forms.Form):
         max_length=200,
         help_text=_("Why the blacklist is lifted by hand, for the audit trail."),
     )
+
+
+class AccountEditForm(ServiceErrorsMixin, forms.Form):
+    """An own admin changes an account's role and email (the service checks both)."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=ACCOUNT_ROLE_CHOICES)
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+
+
+class AccountPasswordForm(ServiceErrorsMixin, forms.Form):
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("The account must choose its own password at its next sign-in."),
+    )

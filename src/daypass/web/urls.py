@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from daypass.web.views import (
+    accounts,
     auth,
     customers,
     device_page,
@@ -56,6 +57,10 @@ urlpatterns = [
     path("platform/devices/", platform.device_registration, name="platform_devices"),
     path("customers/", customers.customer_records, name="customers"),
     path("settings/", customers.customer_settings, name="settings"),
+    path("accounts/", accounts.account_records, name="accounts"),
+    path("accounts/<str:username>/edit/", accounts.account_edit, name="account_edit"),
+    path("accounts/<str:username>/active/", accounts.account_active, name="account_active"),
+    path("accounts/<str:username>/password/", accounts.account_password, name="account_password"),
     path("tokens/", customers.token_records, name="tokens"),
     path("tokens/<int:token_id>/revoke/", customers.token_revoke_view, name="token_revoke"),
 ]

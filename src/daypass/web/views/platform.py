@@ -99,11 +99,14 @@ def issued_message(issued) -> str:
     }
     if len(issued) == 1:
         return _("Issued 1 license of %(type)s to %(name)s: %(first)s.") % values
-    return ngettext(
-        "Issued %(count)d license of %(type)s to %(name)s: %(first)s to %(last)s.",
-        "Issued %(count)d licenses of %(type)s to %(name)s: %(first)s to %(last)s.",
-        len(issued),
-    ) % values
+    return (
+        ngettext(
+            "Issued %(count)d license of %(type)s to %(name)s: %(first)s to %(last)s.",
+            "Issued %(count)d licenses of %(type)s to %(name)s: %(first)s to %(last)s.",
+            len(issued),
+        )
+        % values
+    )
 
 
 @console_view

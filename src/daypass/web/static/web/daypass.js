@@ -39,6 +39,10 @@
     if (button.dataset.action) form.action = button.dataset.action;
     else if (button.getAttribute("formaction")) form.action = button.getAttribute("formaction");
     else if (source) form.action = source.action;
+    dialog.querySelectorAll("[data-value]").forEach(function (el) {
+      var value = button.dataset[el.dataset.value];
+      if (value !== undefined) el.value = value;
+    });
     dialog.querySelectorAll("[data-fill]").forEach(function (el) {
       var value = button.dataset[el.dataset.fill];
       if (value !== undefined) el.textContent = value;
