@@ -44,6 +44,7 @@ from daypass.core.throttle import LoginThrottled
 from daypass.customers.api import router as customers_router
 from daypass.devices.api import router as devices_router
 from daypass.licenses.api import router as licenses_router
+from daypass.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("daypass.api")
 
@@ -97,6 +98,7 @@ api.add_router("", customers_router)
 api.add_router("", devices_router)
 api.add_router("", licenses_router)
 api.add_router("", billing_router)
+api.add_router("", webhooks_router)
 
 
 # --- the error envelope ---------------------------------------------------------------------

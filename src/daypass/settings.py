@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "daypass.licenses",
     "daypass.billing",
     "daypass.events",
+    "daypass.webhooks",
     "daypass.web",
 ]
 
@@ -245,6 +246,16 @@ DAYPASS_SWEEP_CHUNK_SIZE = env_int("DAYPASS_SWEEP_CHUNK_SIZE", 5000)
 # API: how long a process remembers a gateway token (0: ask the database every call). A revoked
 # gateway token stops working within this many seconds (at once in the revoking process).
 DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = env_int("DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS", 10)
+
+# Webhooks (SPEC 12.3): true lifts the https-only and public-address rules (on-premise, tests).
+DAYPASS_WEBHOOK_ALLOW_PRIVATE = env_bool("DAYPASS_WEBHOOK_ALLOW_PRIVATE", False)
+# SPEC 12.3 fixes 15 s; tests shorten it to show a timeout quickly.
+DAYPASS_WEBHOOK_TIMEOUT_SECONDS = 15.0
+# How often the scheduler of `daypass run` and `daypass worker` sends due deliveries.
+DAYPASS_DELIVERY_INTERVAL_SECONDS = env_int("DAYPASS_DELIVERY_INTERVAL_SECONDS", 2)
+# Deliveries claimed per round, and how many of them are sent at once.
+DAYPASS_DELIVERY_BATCH_SIZE = env_int("DAYPASS_DELIVERY_BATCH_SIZE", 200)
+DAYPASS_DELIVERY_CONCURRENCY = env_int("DAYPASS_DELIVERY_CONCURRENCY", 16)
 
 LOGGING = {
     "version": 1,

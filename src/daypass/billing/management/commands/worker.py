@@ -1,4 +1,6 @@
-"""`daypass worker`: the sweep every DAYPASS_SWEEP_INTERVAL_SECONDS until SIGTERM or SIGINT.
+"""`daypass worker`: the sweep every DAYPASS_SWEEP_INTERVAL_SECONDS and the outbox (webhook
+deliveries, notification emails) every DAYPASS_DELIVERY_INTERVAL_SECONDS, in a thread of its
+own so a long sweep never delays a delivery, until SIGTERM or SIGINT.
 
 Several workers may run against one PostgreSQL: they share each sweep (FOR UPDATE SKIP LOCKED)
 without charging a device twice.
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from daypass.billing.scheduler import run_sweeps_until_stopped
 from daypass.billing.sweep import SweepResult
+from daypass.webhooks.scheduler import start_outbox_scheduler
 
 
 class Command(BaseCommand):
@@ -41,9 +44,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         self.stdout.write(f"Worker started: a sweep every {interval:g}s. Stop with SIGTERM/Ctrl-C.")
-        run_sweeps_until_stopped(
-            interval_seconds=interval, stop_event=stop_event, on_sweep_done=self.print_sweep
-        )
+        outbox = start_outbox_scheduler(interval_seconds=settings.DAYPASS_DELIVERY_INTERVAL_SECONDS)
+        try:
+            run_sweeps_until_stopped(
+                interval_seconds=interval, stop_event=stop_event, on_sweep_done=self.print_sweep
+            )
+        finally:
+            # The batch in flight is recorded first (at most one receiver timeout, 15 s).
+            outbox.stop(timeout=30)
         self.stdout.write("Worker stopped.")
 
     def print_sweep(self, result: SweepResult) -> None:

@@ -61,7 +61,9 @@ class Command(BaseCommand):
             help="on an empty database create only the platform and its admin, no demo tree",
         )
         parser.add_argument(
-            "--no-scheduler", action="store_true", help="do not run the billing sweep here"
+            "--no-scheduler",
+            action="store_true",
+            help="do not run the billing sweep and the webhook/email outbox here",
         )
 
     def handle(self, *args, host: str, port: int, threads: int, keep_alive: int, **options):
@@ -121,9 +123,14 @@ def start_billing_scheduler(worker) -> None:
     except ImportError:
         logger.warning("The billing scheduler is not available; devices are charged on report.")
         return
+    from daypass.webhooks.scheduler import start_outbox_scheduler
+
     start_scheduler(interval_seconds=settings.DAYPASS_SWEEP_INTERVAL_SECONDS)
+    start_outbox_scheduler(interval_seconds=settings.DAYPASS_DELIVERY_INTERVAL_SECONDS)
     logger.info(
-        "Billing scheduler started: a sweep every %s s.", settings.DAYPASS_SWEEP_INTERVAL_SECONDS
+        "Billing scheduler started: a sweep every %s s; outbox (webhooks, emails) every %s s.",
+        settings.DAYPASS_SWEEP_INTERVAL_SECONDS,
+        settings.DAYPASS_DELIVERY_INTERVAL_SECONDS,
     )
 
 
