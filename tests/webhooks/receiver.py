@@ -40,6 +40,11 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # every sending thread of two workers may connect at once
+
+
 class Receiver:
     """`answers` is consumed one per request; when empty, `default` answers."""
 
@@ -83,8 +88,7 @@ class Receiver:
             def log_message(self, format, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
