@@ -83,6 +83,7 @@ def test_run_sets_up_an_empty_database_and_serves_ui_api_and_static_files(start_
     assert "Log in as username 'admin', password 'daypass-demo'" in output
     assert f"daypass is serving on {base}/" in output
     assert "Billing scheduler started" in output
+    assert "outbox (webhooks, emails)" in output
     assert process.returncode == 0
 
 
