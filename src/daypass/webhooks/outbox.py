@@ -35,8 +35,9 @@ from daypass.events.emit import event_emit
 from daypass.events.types import EventType
 from daypass.webhooks.endpoint_secrets import secret_decrypt
 from daypass.webhooks.models import Delivery, DeliveryStatus, WebhookEndpoint
-from daypass.webhooks.sender import Attempt, attempt_send
+from daypass.webhooks.sender import Attempt, attempt_send, send_target
 from daypass.webhooks.shapes import endpoint_out, event_body
+from daypass.webhooks.url_rules import Target
 
 logger = logging.getLogger("daypass.webhooks")
 
@@ -130,29 +131,38 @@ def _pool_of_senders() -> ThreadPoolExecutor:
 
 
 def _send(batch: list[Delivery], *, now: datetime) -> list[Attempt]:
+    """Send the batch on the sending threads; the URL rules are checked once per endpoint."""
     if not batch:
         return []
-    now_secrets: dict[int, list[str]] = {}
+    secrets: dict[int, list[str]] = {}
+    targets: dict[int, Target | Attempt] = {}
     bodies: dict[int, bytes] = {}
-    jobs = []
+    jobs: list[dict | Attempt] = []
     for delivery in batch:
         endpoint = delivery.endpoint
-        if endpoint.pk not in now_secrets:
-            now_secrets[endpoint.pk] = _live_secrets(endpoint, now=now)
+        if endpoint.pk not in targets:
+            targets[endpoint.pk] = send_target(endpoint.url)
+            secrets[endpoint.pk] = _live_secrets(endpoint, now=now)
+        target = targets[endpoint.pk]
+        if isinstance(target, Attempt):  # refused: nothing is sent
+            jobs.append(target)
+            continue
         if delivery.event_id not in bodies:
             bodies[delivery.event_id] = orjson.dumps(event_body(delivery.event))
         jobs.append(
             {
-                "url": endpoint.url,
+                "target": target,
                 "msg_id": delivery.event.uid,
                 "body": bodies[delivery.event_id],
-                "secrets": now_secrets[endpoint.pk],
+                "secrets": secrets[endpoint.pk],
                 "pool_size": settings.DAYPASS_DELIVERY_CONCURRENCY,
             }
         )
-    if len(jobs) == 1:
-        return [attempt_send(**jobs[0])]
-    return list(_pool_of_senders().map(lambda job: attempt_send(**job), jobs))
+    return list(_pool_of_senders().map(_run_job, jobs))
+
+
+def _run_job(job: dict | Attempt) -> Attempt:
+    return job if isinstance(job, Attempt) else attempt_send(**job)
 
 
 def _live_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, connection
+from django.db import connection
 
 from daypass.core import clock
+from daypass.core.busy import is_busy_error
 from daypass.webhooks.outbox import RoundResult, deliveries_send_due
 
 logger = logging.getLogger("daypass.webhooks.scheduler")
@@ -56,13 +57,15 @@ def run_outbox_until_stopped(
         started = clock.now()
         try:
             done = outbox_run_once(now=started, stop_event=stop_event)
-        except DatabaseError as error:
-            # Busy (SQLite's write lock, PostgreSQL's lock timeout) or a lost connection: what
-            # was not recorded is still due, and the next round sends it.
-            logger.warning("outbox round at %s: database busy, retrying: %s", started, error)
-            connection.close()
-        except Exception:
-            logger.exception("outbox round at %s failed", started.isoformat())
+        except Exception as exc:
+            if is_busy_error(exc):
+                # What was not recorded as sent is still pending: the next round sends it.
+                logger.warning(
+                    "outbox round at %s: the database was busy; trying again at the next round",
+                    started.isoformat(),
+                )
+            else:
+                logger.exception("outbox round at %s failed", started.isoformat())
             connection.close()
         else:
             if on_round is not None:

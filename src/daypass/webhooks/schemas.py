@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictStr
 
-from daypass.core.schemas import PageQuery
+from daypass.core.schemas import InputSchema, PageQuery
 from daypass.webhooks.url_rules import URL_MAX_LENGTH
 
 DeliveryStatusName = Literal["pending", "delivered", "failed"]
@@ -33,17 +32,17 @@ class WebhookPage(Schema):
     count: int
 
 
-class WebhookCreateIn(Schema):
-    url: StrictStr = Field(min_length=1, max_length=URL_MAX_LENGTH)
-    events: list[StrictStr] = Field(default_factory=list, max_length=MAX_EVENT_TYPES)
-    include_subcustomers: StrictBool = False
+class WebhookCreateIn(InputSchema):
+    url: str = Field(min_length=1, max_length=URL_MAX_LENGTH)
+    events: list[str] = Field(default_factory=list, max_length=MAX_EVENT_TYPES)
+    include_subcustomers: bool = False
 
 
-class WebhookUpdateIn(Schema):
-    url: StrictStr | None = Field(None, min_length=1, max_length=URL_MAX_LENGTH)
-    events: list[StrictStr] | None = Field(None, max_length=MAX_EVENT_TYPES)
-    include_subcustomers: StrictBool | None = None
-    enabled: StrictBool | None = None
+class WebhookUpdateIn(InputSchema):
+    url: str | None = Field(None, min_length=1, max_length=URL_MAX_LENGTH)
+    events: list[str] | None = Field(None, max_length=MAX_EVENT_TYPES)
+    include_subcustomers: bool | None = None
+    enabled: bool | None = None
 
 
 class WebhookQuery(Schema):

@@ -86,14 +86,19 @@ def _host_header(target: Target) -> str:
     return host if target.port == default else f"{host}:{target.port}"
 
 
-def attempt_send(
-    *, url: str, msg_id: str, body: bytes, secrets: list[str], pool_size: int = 16
-) -> Attempt:
-    """POST `body` to `url` once. Never raises for anything the network or receiver does."""
+def send_target(url: str) -> Target | Attempt:
+    """Where to send for `url`, checked now (SPEC 12.3), or the failed attempt saying why not."""
     try:
-        target = webhook_url_target(url)
+        return webhook_url_target(url)
     except UrlRefused as refused:
         return Attempt(None, f"refused: {refused.message}"[:500], "")
+
+
+def attempt_send(
+    *, target: Target, msg_id: str, body: bytes, secrets: list[str], pool_size: int = 16
+) -> Attempt:
+    """POST `body` to the checked `target` once. Never raises for what the network or the
+    receiver does."""
     timeout = settings.DAYPASS_WEBHOOK_TIMEOUT_SECONDS
     timestamp = int(time.time())
     headers = {
