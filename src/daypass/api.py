@@ -43,8 +43,10 @@ from daypass.core.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from daypass.core.throttle import LoginThrottled
 from daypass.customers.api import router as customers_router
 from daypass.devices.api import router as devices_router
+from daypass.events.api import router as events_router
 from daypass.licenses.api import router as licenses_router
 from daypass.webhooks.api import router as webhooks_router
+from daypass.notifications.api import router as notifications_router
 
 logger = logging.getLogger("daypass.api")
 
@@ -99,6 +101,8 @@ api.add_router("", devices_router)
 api.add_router("", licenses_router)
 api.add_router("", billing_router)
 api.add_router("", webhooks_router)
+api.add_router("", events_router)
+api.add_router("", notifications_router)
 
 
 # --- the error envelope ---------------------------------------------------------------------

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from daypass.core.email_config import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("DAYPASS_DATA_DIR", Path.cwd() / "data"))
 
@@ -148,6 +150,7 @@ INSTALLED_APPS = [
     "daypass.billing",
     "daypass.events",
     "daypass.webhooks",
+    "daypass.notifications",
     "daypass.web",
 ]
 
@@ -264,3 +267,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DAYPASS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Email (SPEC 12.2): Django's email framework, configured by DAYPASS_EMAIL_URL (smtp://,
+# smtp+ssl://, smtp+tls://, console:, file:///folder); by default files under the data folder.
+globals().update(
+    email_settings(os.environ.get("DAYPASS_EMAIL_URL", ""), default_folder=DATA_DIR / "mail")
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DAYPASS_EMAIL_FROM", "daypass@localhost")
+# The UTC hour of the daily digest (0-23).
+DAYPASS_DIGEST_HOUR = env_int("DAYPASS_DIGEST_HOUR", 7)
+if not 0 <= DAYPASS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("DAYPASS_DIGEST_HOUR must be an hour from 0 to 23")
+# Where people reach the console: the links in emails start with it.
+DAYPASS_PUBLIC_URL = os.environ.get("DAYPASS_PUBLIC_URL", "http://127.0.0.1:8000")

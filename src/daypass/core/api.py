@@ -122,11 +122,14 @@ class BearerToken(HttpBearer):
     The gate itself admits gateway tokens and platform administrators.
     """
 
-    def __init__(self, *, gate: bool = False, any_role: bool = False) -> None:
+    def __init__(self, *, gate: bool = False, any_role: bool = False, own: bool = False) -> None:
         super().__init__()
         self.gate = gate
         # For what every token may do to itself (revoke), whatever its role.
         self.any_role = any_role
+        # For what every person's account may write of its own (its inbox, its notification
+        # settings), a viewer's too; a gateway token has none.
+        self.own = own
 
     def __call__(self, request: HttpRequest) -> Account:
         account = authenticated_account(request)
@@ -139,7 +142,7 @@ class BearerToken(HttpBearer):
                 raise Forbidden(message="Only gateway tokens may report to the gate.")
         elif account.role == Role.GATEWAY:
             raise Forbidden(message="A gateway token may only call the gate.")
-        elif account.role == Role.VIEWER and request.method not in SAFE_METHODS:
+        elif account.role == Role.VIEWER and request.method not in SAFE_METHODS and not self.own:
             raise Forbidden(message="A viewer may only read.")
         return account
 

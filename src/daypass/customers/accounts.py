@@ -30,6 +30,23 @@ USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
 
 
+def email_clean(email: str) -> str:
+    """An account's email stripped ("" for none), or `validation_error`."""
+    if not isinstance(email, str):
+        raise ValidationFailed(message="email must be a string or null.", field="email")
+    email = email.strip()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationFailed(
+            message=f"email is at most {EMAIL_MAX_LENGTH} characters.", field="email"
+        )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(message="email is not valid.", field="email") from None
+    return email
+
+
 def username_clean(username: str) -> str:
     """The username stripped, or `validation_error` (Django's username rules, 1-150 chars)."""
     username = (username or "").strip()
@@ -180,16 +197,7 @@ def account_update(
         if active != account.is_active:
             changes["is_active"] = active
     if email is not None:
-        email = email.strip()
-        if len(email) > EMAIL_MAX_LENGTH:
-            raise ValidationFailed(
-                message=f"email is at most {EMAIL_MAX_LENGTH} characters.", field="email"
-            )
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise ValidationFailed(message="email is not valid.", field="email") from None
+        email = email_clean(email)
         if email != account.email:
             changes["email"] = email
     stays_admin = changes.get("role", account.role) == Role.ADMIN

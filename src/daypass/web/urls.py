@@ -1,7 +1,6 @@
 from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 
 from daypass.web.views import (
     accounts,
@@ -11,6 +10,7 @@ from daypass.web.views import (
     devices,
     license_actions,
     licenses,
+    notifications,
     overview,
     platform,
     records,
@@ -25,8 +25,11 @@ urlpatterns = [
     path("login/", auth.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth.ConsoleLogoutView.as_view(), name="logout"),
     path("account/password/", auth.password_change, name="password_change"),
-    # Django's language switch: POST language=zh-hans, stored in a cookie.
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Django's language switch: POST language=zh-hans, stored in a cookie (and, signed in, as
+    # the language of the account's emails).
+    path("i18n/setlang/", notifications.language_switch, name="set_language"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/read/", notifications.inbox_mark_read, name="notifications_read"),
     path("licenses/", licenses.license_details, name="licenses"),
     path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
     path("licenses/return/", license_actions.licenses_return, name="licenses_return"),

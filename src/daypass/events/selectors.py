@@ -1,0 +1,41 @@
+"""Reads of events (acting account first, 404 outside the actor's subtree)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from daypass.customers.models import Account, Customer
+from daypass.events.models import Event
+from daypass.licenses.filters import InstantFromFilter, InstantToFilter, apply_filters
+from daypass.licenses.selectors import selected_customer
+
+
+class EventFilterSet(django_filters.FilterSet):
+    type = django_filters.CharFilter(field_name="type")
+    date_from = InstantFromFilter(field_name="at")
+    date_to = InstantToFilter(field_name="at")
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+
+def event_list(
+    actor: Account,
+    customer: Customer | str | None,
+    *,
+    subtree: bool = False,
+    filters: Mapping[str, Any] | None = None,
+) -> QuerySet[Event]:
+    """The selected customer's events (with `subtree`, also its sub-customers'), newest first."""
+    selected = selected_customer(actor, customer)
+    events = Event.objects.select_related("customer")
+    if subtree:
+        events = events.filter(customer__path__startswith=selected.path)
+    else:
+        events = events.filter(customer=selected)
+    return apply_filters(EventFilterSet, filters, events).order_by("-at", "-id")
