@@ -45,8 +45,8 @@ from daypass.customers.api import router as customers_router
 from daypass.devices.api import router as devices_router
 from daypass.events.api import router as events_router
 from daypass.licenses.api import router as licenses_router
-from daypass.webhooks.api import router as webhooks_router
 from daypass.notifications.api import router as notifications_router
+from daypass.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("daypass.api")
 

@@ -158,6 +158,12 @@ class SendResult:
     sent: int = 0
     failed_attempts: int = 0
 
+    def __str__(self) -> str:
+        return (
+            f"{self.mails_written} written, {self.sent} sent, "
+            f"{self.failed_attempts} failed attempts"
+        )
+
 
 def notifications_send_due(*, now: datetime) -> SendResult:
     """Write the mails that are due at `now`, then send every mail due at `now`."""

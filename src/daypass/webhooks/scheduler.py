@@ -2,7 +2,7 @@
 round of `daypass deliver`.
 
 Each round sends the webhook deliveries that are due and then the notification emails that are
-due (the events app's `notifications_send_due`, when it is installed). A round that fails —
+due (`daypass.notifications.services.notifications_send_due`). A round that fails —
 a busy database, a lost connection — is logged and simply tried again at the next round: the
 outbox keeps everything it did not record as sent.
 """
@@ -32,7 +32,7 @@ class OutboxRound:
 
 def _email_job() -> Callable[..., object] | None:
     try:
-        from daypass.events.notifications import notifications_send_due
+        from daypass.notifications.services import notifications_send_due
     except ImportError:
         return None
     return notifications_send_due
