@@ -1,13 +1,20 @@
 """daypass settings: everything comes from the environment (see docs/configuration.md).
 
-Embedded mode (the default) is a SQLite file under ./data with WAL and IMMEDIATE transactions;
-production mode (DAYPASS_DEBUG=false) refuses to start with the default secret key.
+Three modes, chosen by DAYPASS_DEBUG:
+- unset: embedded (the default; `make run`, `daypass run`): a SQLite file under ./data with WAL
+  and IMMEDIATE transactions, DEBUG off, and a secret key generated once and kept in the data
+  folder (unless DAYPASS_SECRET_KEY is set);
+- `true`: the same with Django's debug pages, only when asked for (development);
+- `false`: production: refuses to start without a DAYPASS_SECRET_KEY of its own, HTTPS-only
+  cookies, HSTS.
 """
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from daypass.core.email_config import email_settings
@@ -15,7 +22,9 @@ from daypass.core.email_config import email_settings
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("DAYPASS_DATA_DIR", Path.cwd() / "data"))
 
+# The key of older versions' embedded mode: production refuses it like a missing one.
 DEFAULT_SECRET_KEY = "daypass-insecure-default-secret-key-change-me"
+SECRET_KEY_FILE_NAME = "secret_key"
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -27,6 +36,37 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def secret_key_of_data_dir(data_dir: Path) -> str:
+    """The embedded mode's secret key: generated once, kept in `data_dir/secret_key` (0600).
+
+    Two processes starting at once agree: the key is written to a temporary file and linked
+    into place, which fails for the second; it then reads the first one's.
+    """
+    path = data_dir / SECRET_KEY_FILE_NAME
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = data_dir / f".{SECRET_KEY_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"Cannot keep a secret key in {data_dir} ({error.strerror}); "
+            "set DAYPASS_DATA_DIR to a writable folder or DAYPASS_SECRET_KEY."
+        ) from None
+    return path.read_text(encoding="ascii").strip()
 
 
 def env_int(name: str, default: int) -> int:
@@ -118,13 +158,17 @@ def sqlite_database(name: str) -> dict:
     }
 
 
-DEBUG = env_bool("DAYPASS_DEBUG", True)
-SECRET_KEY = os.environ.get("DAYPASS_SECRET_KEY", DEFAULT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+# Production is asked for explicitly (DAYPASS_DEBUG=false); unset is the embedded mode.
+PRODUCTION = os.environ.get("DAYPASS_DEBUG", "") != "" and not env_bool("DAYPASS_DEBUG", False)
+DEBUG = env_bool("DAYPASS_DEBUG", False)
+SECRET_KEY = os.environ.get("DAYPASS_SECRET_KEY", "")
+if PRODUCTION and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured(
-        "DAYPASS_DEBUG is false (production mode) but DAYPASS_SECRET_KEY is the default; "
-        "set DAYPASS_SECRET_KEY to a long random value."
+        "DAYPASS_DEBUG is false (production mode) but DAYPASS_SECRET_KEY is not set (or is the "
+        "old default); set DAYPASS_SECRET_KEY to a long random value."
     )
+if not SECRET_KEY:
+    SECRET_KEY = secret_key_of_data_dir(DATA_DIR)
 
 ALLOWED_HOSTS = env_list("DAYPASS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DAYPASS_CSRF_TRUSTED_ORIGINS", "")
@@ -169,6 +213,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "daypass.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "daypass.core.request_context.RequestContextMiddleware",
 ]
@@ -213,8 +259,38 @@ SESSION_COOKIE_AGE = env_int("DAYPASS_SESSION_IDLE_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ENGINE = "daypass.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DAYPASS_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DAYPASS_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a reverse proxy that ends TLS and sets X-Forwarded-Proto (docs/operations.md).
+if env_bool("DAYPASS_BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS in production (sent on HTTPS answers only): browsers then refuse plain HTTP for a year.
+SECURE_HSTS_SECONDS = env_int("DAYPASS_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Errors look like the console: templates 400/403/404/500.html, and this for a CSRF failure.
+CSRF_FAILURE_VIEW = "daypass.web.views.errors.csrf_failure"
+
+# Content-Security-Policy (django-csp): scripts and everything else from this site only; the
+# console has no inline script. Inline style attributes remain in the templates (and htmx adds
+# its indicator style), hence 'unsafe-inline' for styles only. Ninja's Swagger page at
+# /api/v1/docs is built from an inline script: it keeps no CSP header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]

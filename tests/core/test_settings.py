@@ -115,7 +115,54 @@ def test_default_is_sqlite_in_the_data_folder_in_utc(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{tmp_path / 'daypass.sqlite3'} UTC True True"
+    # Issue 8: the embedded mode runs with DEBUG off; debug pages only when asked for.
+    assert result.stdout.strip() == f"{tmp_path / 'daypass.sqlite3'} UTC True False"
+
+
+def test_embedded_mode_keeps_a_generated_secret_key_in_the_data_folder(tmp_path):
+    first = settings_in_child(embedded_env(tmp_path), "s.SECRET_KEY")
+    second = settings_in_child(embedded_env(tmp_path), "s.SECRET_KEY")
+    other = settings_in_child(embedded_env(tmp_path / "other"), "s.SECRET_KEY")
+
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) >= 50
+    assert key != "daypass-insecure-default-secret-key-change-me"
+    assert second.stdout.strip() == key
+    assert other.stdout.strip() != key
+    assert (tmp_path / "secret_key").read_text().strip() == key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "secret_key"]  # no leftovers
+
+
+def test_embedded_mode_uses_the_secret_key_it_is_given(tmp_path):
+    result = settings_in_child(
+        embedded_env(tmp_path, DAYPASS_SECRET_KEY="given-key-of-my-own"), "s.SECRET_KEY"
+    )
+
+    assert result.stdout.strip() == "given-key-of-my-own"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_debug_only_when_asked_for(tmp_path):
+    result = settings_in_child(
+        embedded_env(tmp_path, DAYPASS_DEBUG="true"), "s.DEBUG, s.PRODUCTION, s.SECURE_HSTS_SECONDS"
+    )
+
+    assert result.stdout.strip() == "True False 0"
+
+
+def test_production_mode_refuses_the_old_default_secret(tmp_path):
+    env = embedded_env(
+        tmp_path,
+        DAYPASS_DEBUG="false",
+        DAYPASS_SECRET_KEY="daypass-insecure-default-secret-key-change-me",
+    )
+
+    result = settings_in_child(env, "s.DEBUG")
+
+    assert result.returncode != 0
+    assert "DAYPASS_SECRET_KEY" in result.stderr
 
 
 def test_database_url_selects_postgres(tmp_path):
@@ -139,10 +186,10 @@ def test_production_mode_starts_with_a_secret_of_its_own(tmp_path):
         tmp_path, DAYPASS_DEBUG="false", DAYPASS_SECRET_KEY="a-long-random-production-secret"
     )
 
-    result = settings_in_child(env, "s.DEBUG, s.SESSION_COOKIE_SECURE")
+    result = settings_in_child(env, "s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False True"
+    assert result.stdout.strip() == "False True 31536000"
 
 
 def test_allowed_hosts_from_a_comma_separated_list(tmp_path):

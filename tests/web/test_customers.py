@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from daypass.customers.models import Account, ApiToken, Customer
@@ -275,3 +276,26 @@ def test_a_deactivated_accounts_console_session_stops_at_once(tree, login):
     response = client.get(reverse("web:licenses"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_a_token_with_an_expiry_shows_it(tree, login):
+    client = login(tree.dealer_operator)
+
+    client.post(reverse("web:tokens"), {"name": "short-lived", "expires_in_days": "30"})
+    listed = client.get(reverse("web:tokens")).content.decode()
+
+    token = ApiToken.objects.get(name="short-lived")
+    assert (token.expires_at - token.created_at).days == 30
+    assert token.expires_at.strftime("%Y-%m-%d %H:%M") in listed
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=token.created_at)
+    assert ">Expired<" in client.get(reverse("web:tokens")).content.decode()
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "soon"])
+def test_a_token_expiry_out_of_range_is_refused(tree, login, days):
+    client = login(tree.dealer_operator)
+
+    response = client.post(reverse("web:tokens"), {"name": "x", "expires_in_days": days})
+
+    assert "expires_in_days" in response.context["form"].errors
+    assert not ApiToken.objects.exists()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from daypass.core.errors import DaypassError, ValidationFailed
 from daypass.customers.accounts import password_check
 from daypass.customers.models import Account
+from daypass.customers.tokens import MAX_TOKEN_DAYS
 
 ACCOUNT_ROLE_CHOICES = [
     ("admin", _("Administrator")),
@@ -88,6 +89,13 @@ class TokenForm(ServiceErrorsMixin, forms.Form):
         label=_("Token name"),
         max_length=100,
         help_text=_("What the token is for, e.g. “gateway eu-1”."),
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        help_text=_("Leave empty for a token that does not expire."),
     )
 
 

@@ -184,7 +184,10 @@ def token_records(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             token, new_secret = token_create(
-                account=actor, name=form.cleaned_data["name"], now=clock.now()
+                account=actor,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+                now=clock.now(),
             )
             form = TokenForm()
             messages.success(
@@ -199,6 +202,7 @@ def token_records(request: HttpRequest) -> HttpResponse:
             "title": _("API tokens"),
             "form": form,
             "tokens": _visible_tokens(actor),
+            "now": clock.now(),
             "new_secret": new_secret,
         },
         customer=customer,
