@@ -108,9 +108,17 @@ def device_number(index: int) -> str:
     return f"B{index:014d}"
 
 
-def is_blacklisted(index: int, fraction: float) -> bool:
+def in_fraction(index: int, fraction: float) -> bool:
     """Spread `fraction` of the devices evenly over the ids (0.5: every second device)."""
     return int(index * fraction) != int((index - 1) * fraction)
+
+
+def license_days(index: int, crossing_every: int, auto_renew: float) -> int:
+    """Available days of device `index`'s license: 0 (exhausted, auto-renew), 30 (crossing)
+    or 300."""
+    if in_fraction(index, auto_renew):
+        return 0
+    return 30 if crossing_every and index % crossing_every == 0 else 300
 
 
 def load_devices_and_licenses(
@@ -121,12 +129,15 @@ def load_devices_and_licenses(
     with_licenses: bool,
     blacklisted: float = 0.0,
     crossing_every: int = 0,
+    auto_renew: float = 0.0,
 ) -> None:
     """`count` devices of one fleet, each (optionally) with one bound, activated license.
 
-    `blacklisted`: that fraction of the devices is on the blacklist (`is_blacklisted`).
+    `blacklisted`: that fraction of the devices is on the blacklist (`in_fraction`).
     With `crossing_every` n, every n-th license has 30 available days (its next charge takes it
     below 30: a `license.running_low` event); the others have 300.
+    `auto_renew`: the fleet allows auto-renew, that fraction of the devices' licenses is
+    exhausted (0 days left, still bound) and the fleet holds as many spare (Unused) licenses.
 
     Ids are given explicitly (1..count) so licenses can point at their devices without a
     lookup; the sequences are moved past them afterwards.
@@ -137,20 +148,29 @@ def load_devices_and_licenses(
     from daypass.licenses.models import License
 
     fleet, model, license_type = make_owner(now)
+    if auto_renew:
+        fleet.allow_auto_renew = True
+        fleet.save(update_fields=["allow_auto_renew"])
     activated_at = now - timedelta(days=65)
     blacklist_since = now - timedelta(days=1)
     device_rows = (
         (i, device_number(i), model.pk, fleet.pk, service_until, False, None, "", now)
-        if not is_blacklisted(i, blacklisted)
+        if not in_fraction(i, blacklisted)
         else (i, device_number(i), model.pk, fleet.pk, service_until)
         + (True, blacklist_since, "no_valid_license", now)
         for i in range(1, count + 1)
     )
     license_rows = (
         (i, f"K{i:011d}", license_type.pk, fleet.pk, 365, 365)
-        + (30 if crossing_every and i % crossing_every == 0 else 300, activated_at, i, activated_at)
+        + (license_days(i, crossing_every, auto_renew), activated_at, i, activated_at)
         + (False, now)
         for i in range(1, count + 1)
+    )
+    spares = sum(1 for i in range(1, count + 1) if in_fraction(i, auto_renew))
+    spare_rows = (
+        (count + j, f"R{j:011d}", license_type.pk, fleet.pk, 365, 365, 365, None, None, None)
+        + (False, now)
+        for j in range(1, spares + 1)
     )
     device_columns = [
         "id",
@@ -181,6 +201,7 @@ def load_devices_and_licenses(
         bulk_insert(Device._meta.db_table, device_columns, device_rows)
         if with_licenses:
             bulk_insert(License._meta.db_table, license_columns, license_rows)
+            bulk_insert(License._meta.db_table, license_columns, spare_rows)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model_class in (Device, License):

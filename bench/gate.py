@@ -117,7 +117,7 @@ def main() -> None:
 
     numbers, refused = [], []
     for i in range(1, args.devices + 1):
-        blacklisted = bench_database.is_blacklisted(i, args.blacklisted)
+        blacklisted = bench_database.in_fraction(i, args.blacklisted)
         (refused if blacklisted else numbers).append(device_number(i))
     if refused:
         print(f"blacklisted: {len(refused)} devices, {args.blacklisted:.0%} of every batch")

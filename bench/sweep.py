@@ -13,6 +13,12 @@ Last line: `sweep: N devices, daypass X/s, floor Y/s, ratio R` (R = daypass s / 
 `--crossing F`, a fraction F of the licenses crosses 30 days during the sweep (one
 `license.running_low` event each) and the line adds `, events cost P%`: the share of daypass's
 sweep time spent writing events (snapshots, inserts, sinks), as `daypass charge` reports it.
+
+With `--auto-renew F`, the fleet allows auto-renew (SPEC 14), that fraction of the devices has
+an exhausted bound license and the fleet holds as many spare licenses: the sweep binds one to each
+of those devices (bind, audit event, `license.auto_bound` event) and charges it. The floor then
+does the same work first, in one more hand-written statement (spares matched to devices by
+position, oldest card first: the bench has one license type and one model).
 """
 
 from __future__ import annotations
@@ -64,6 +70,46 @@ SELECT %(now)s, c.device_id, c.license_id, c.customer_id, c.charge_days, c.avail
 FROM charged c
 """
 
+# Auto-renew's floor: the due devices that cannot pay, matched by position with their owner's
+# spare licenses in card order; bind them, write the audit events and the events.
+POSTGRESQL_FLOOR_RENEW_SQL = """
+WITH needy AS (
+    SELECT d.id, d.number, d.customer_id,
+           row_number() OVER (PARTITION BY d.customer_id ORDER BY d.id) AS position
+    FROM devices_device d JOIN customers_customer c ON c.id = d.customer_id
+    WHERE c.allow_auto_renew AND NOT d.blacklisted
+      AND (d.service_until IS NULL OR d.service_until <= %(now)s)
+      AND NOT EXISTS (SELECT 1 FROM licenses_license b JOIN licenses_licensetype t
+                      ON t.id = b.type_id
+                      WHERE b.device_id = d.id AND b.available_days >= t.charge_days)
+),
+spare AS (
+    SELECT l.id, l.customer_id,
+           row_number() OVER (PARTITION BY l.customer_id ORDER BY l.card) AS position
+    FROM licenses_license l JOIN licenses_licensetype t ON t.id = l.type_id
+    WHERE l.device_id IS NULL AND NOT l.locked AND l.available_days >= t.charge_days
+      AND l.customer_id IN (SELECT customer_id FROM needy)
+),
+bound AS (
+    UPDATE licenses_license l SET device_id = n.id, bound_at = %(now)s
+    FROM needy n JOIN spare s USING (customer_id, position)
+    WHERE l.id = s.id
+    RETURNING l.id, l.card, n.number, n.customer_id
+),
+audited AS (
+    INSERT INTO core_auditevent (at, actor_id, actor_username, acting_customer_id, action,
+                                 target, details, ip_address)
+    SELECT %(now)s, NULL, '', b.customer_id, 'license.bind', b.card,
+           jsonb_build_object('device', b.number, 'auto_renew', true), NULL
+    FROM bound b
+)
+INSERT INTO events_event (uid, type, customer_id, at, data)
+SELECT 'evt_' || md5(b.card), 'license.auto_bound', b.customer_id, %(now)s,
+       jsonb_build_object('license', jsonb_build_object('card', b.card, 'device', b.number),
+                          'device', jsonb_build_object('number', b.number))
+FROM bound b
+"""
+
 SQLITE_FLOOR_STATEMENTS = [
     """CREATE TEMP TABLE pick AS
        SELECT device_id, license_id, customer_id, available_days, charge_days, period_hours
@@ -99,7 +145,15 @@ def main() -> None:
     parser.add_argument(
         "--crossing", type=float, default=0.0, help="fraction of licenses crossing 30 days"
     )
+    parser.add_argument(
+        "--auto-renew",
+        type=float,
+        default=0.0,
+        help="fraction of the devices whose license is exhausted and gets a spare bound (0-0.5)",
+    )
     args = parser.parse_args()
+    if not 0 <= args.auto_renew <= 0.5:
+        sys.exit("--auto-renew must be between 0 and 0.5")
     url = bench_database.database_url()
 
     # The devices fell due an hour ago; `charge` runs at the real current time, the floor at
@@ -117,12 +171,17 @@ def main() -> None:
             service_until=now - timedelta(hours=1),
             with_licenses=True,
             crossing_every=round(1 / args.crossing) if args.crossing else 0,
+            auto_renew=args.auto_renew,
         )
     print(f"load: {args.devices} devices and licenses in {load.seconds:.1f}s ({vendor})")
+    if args.auto_renew and vendor != "postgresql":
+        sys.exit("--auto-renew: the floor is written for PostgreSQL")
     name = settings.DATABASES["default"]["NAME"]
     connections.close_all()
 
-    floor_seconds, floor_rows = run_floor(vendor=vendor, name=name, now=datetime.now(UTC))
+    floor_seconds, floor_rows = run_floor(
+        vendor=vendor, name=name, now=datetime.now(UTC), auto_renew=bool(args.auto_renew)
+    )
     print(
         f"floor: {floor_rows} devices in {floor_seconds:.2f}s, {floor_rows / floor_seconds:,.0f}/s"
     )
@@ -134,6 +193,9 @@ def main() -> None:
     charged = count_success_deductions()
     if charged != floor_rows or charged != args.devices:
         sys.exit(f"MISMATCH: daypass charged {charged}, floor {floor_rows}, due {args.devices}")
+    if args.auto_renew:
+        renewed = count_auto_renewed()
+        print(f"auto-renew: {renewed} spare licenses bound and charged")
     print(
         f"daypass charge: {charged} devices in {daypass_seconds:.2f}s, "
         f"{charged / daypass_seconds:,.0f}/s, peak RSS {peak_mb:.0f} MB "
@@ -165,7 +227,7 @@ def events_written(output: str) -> tuple[int, float]:
     return int(match[1]), float(match[2])
 
 
-def run_floor(*, vendor: str, name: str, now: datetime) -> tuple[float, int]:
+def run_floor(*, vendor: str, name: str, now: datetime, auto_renew: bool) -> tuple[float, int]:
     """Copy the database, run the floor on the copy, return (seconds, devices charged)."""
     if vendor == "postgresql":
         floor_name = f"{name}_floor"
@@ -184,6 +246,8 @@ def run_floor(*, vendor: str, name: str, now: datetime) -> tuple[float, int]:
             ) as floor:
                 floor.execute("CHECKPOINT")
                 started = perf_counter()
+                if auto_renew:
+                    floor.execute(POSTGRESQL_FLOOR_RENEW_SQL, {"now": now})
                 rows = floor.execute(POSTGRESQL_FLOOR_SQL, {"now": now}).rowcount
                 floor.commit()
                 return perf_counter() - started, rows
@@ -235,6 +299,17 @@ def run_charge(*, url: str, chunk_size: int | None) -> tuple[float, float, str]:
     if process.returncode != 0:
         sys.exit(f"daypass charge failed:\n{output}")
     return seconds, bench_database.peak_rss_mb(resource.RUSAGE_CHILDREN), output
+
+
+def count_auto_renewed() -> int:
+    from daypass.events.models import Event
+    from daypass.licenses.models import License
+
+    bound = License.objects.filter(card__startswith="R", device__isnull=False).count()
+    events = Event.objects.filter(type="license.auto_bound").count()
+    if bound != events:
+        sys.exit(f"MISMATCH: {bound} spares bound, {events} license.auto_bound events")
+    return bound
 
 
 def count_success_deductions() -> int:

@@ -1,6 +1,8 @@
 """One deduction (SPEC 4.3): charge one device once, or blacklist it.
 
-This is the path a report takes when its device's paid window has ended. The sweep charges
+This is the path a report takes when its device's paid window has ended. A device none of whose
+bound licenses can pay first gets a spare license bound if its owner allows auto-renew
+(billing.auto_renew, SPEC 14), then is charged from it in the same transaction. The sweep charges
 many devices at once with the same rules in set-based SQL (billing.sweep); both lock the device
 row before any license row, so a report racing the sweep, or twenty reports of one device,
 charge it once.
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
+from daypass.billing.auto_renew import devices_auto_renew
 from daypass.billing.blacklist import NO_VALID_LICENSE, device_blacklist
 from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.devices.models import Device
@@ -61,6 +64,8 @@ def device_charge(
             return None
 
         candidate = charge_candidates(device.pk).first()
+        if candidate is None and devices_auto_renew(device_ids=[device.pk], now=now):
+            candidate = charge_candidates(device.pk).first()
         if candidate is None:
             return _charge_failed(device=device, now=now, trigger=trigger)
         license_id, owner_id, charge_days, period_hours = candidate

@@ -30,6 +30,7 @@ from time import monotonic
 from django.conf import settings
 from django.db import connection, transaction
 
+from daypass.billing.auto_renew import devices_auto_renew
 from daypass.billing.blacklist import BLACKLIST_ACTION, NO_VALID_LICENSE
 from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.core.models import AuditEvent
@@ -85,6 +86,8 @@ def sweep_run(
             device_ids = _lock_due_devices(now=now, after_id=after_id, limit=chunk_size)
             if not device_ids:
                 break
+            # SPEC 14: spare licenses for the devices that cannot pay, before the charge.
+            devices_auto_renew(device_ids=device_ids, now=now)
             charged, failed = charge_chunk(device_ids=device_ids, now=now, result=result)
         after_id = device_ids[-1]
         result.charged += charged
