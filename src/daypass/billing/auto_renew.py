@@ -267,7 +267,7 @@ def _bind(*, chosen: dict[int, int], needy: dict[int, NeedyDevice], now: datetim
             NewEvent(
                 EventType.LICENSE_AUTO_BOUND,
                 needy[device_id].owner_id,
-                {"license": license_data[license_id], "device": device_data[device_id]},
+                {"license": license_data[license_id][1], "device": device_data[device_id][1]},
             )
             for device_id, license_id in chosen.items()
         ],
