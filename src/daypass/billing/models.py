@@ -62,3 +62,41 @@ class Deduction(models.Model):
                 name="deduction_one_success_per_window",
             ),
         ]
+
+
+class LedgerCheckpoint(models.Model):
+    """How far the ledger is proven (SPEC 11): one row, the `through` instant.
+
+    Every successful deduction before `through` is summed into the per-license and per-device
+    checkpoints below, so `daypass audit` re-reads only the deductions from `through` on;
+    `daypass audit --full` re-reads everything that is still in the table and checks the
+    checkpoints against it. Archived deductions (`daypass archive`) live on only as the
+    `archived_*` part of the checkpoints.
+    """
+
+    through = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+
+class LicenseCheckpoint(models.Model):
+    """One license's successful deductions before `LedgerCheckpoint.through`."""
+
+    license = models.OneToOneField(
+        "licenses.License", on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    # Days of its successful deductions before `through`, archived ones included.
+    days = models.PositiveBigIntegerField(default=0)
+    # Days of its archived successful deductions (no longer in the deductions table).
+    archived_days = models.PositiveBigIntegerField(default=0)
+
+
+class DeviceCheckpoint(models.Model):
+    """One device's paid windows before `LedgerCheckpoint.through`."""
+
+    device = models.OneToOneField(
+        "devices.Device", on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    # The latest end of its successful windows before `through` (archived ones included).
+    window_end = models.DateTimeField(null=True)
+    # The latest end of its archived windows (the full audit starts from it).
+    archived_window_end = models.DateTimeField(null=True)
