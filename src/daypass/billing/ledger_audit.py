@@ -145,7 +145,8 @@ def _overlap_problems(*, through: datetime, full: bool) -> Iterator[Problem]:
     before = "cp.archived_window_end" if full else "cp.window_end"
     since = "" if full else "AND at >= %s"
     sql = f"""
-        SELECT dev.number, w.id, w.window_start, w.previous_end, {before}
+        SELECT dev.number, w.id, w.window_start,
+               CASE WHEN w.previous_end > w.window_start THEN w.previous_end ELSE {before} END
         FROM (
             SELECT id, device_id, window_start,
                    MAX(window_end) OVER (
@@ -159,13 +160,12 @@ def _overlap_problems(*, through: datetime, full: bool) -> Iterator[Problem]:
         WHERE w.previous_end > w.window_start OR {before} > w.window_start
         ORDER BY dev.number, w.window_start"""
     params = [DeductionResult.SUCCESS.value] + ([] if full else [_db(through)])
-    for number, deduction_id, start, previous_end, checkpoint_end in _rows(sql, params):
-        ends = [end for end in (previous_end, checkpoint_end) if end is not None]
+    for number, deduction_id, start, previous_end in _rows(sql, params):
         yield Problem(
             DEVICE_WINDOWS_OVERLAP,
             number,
             f"deduction {deduction_id} starts at {start} before an earlier window ends at "
-            f"{max(ends)}",
+            f"{previous_end}",
         )
 
 
@@ -191,25 +191,29 @@ def _license_checkpoint_problems(through: datetime) -> Iterator[Problem]:
 
 def _device_checkpoint_problems(through: datetime) -> Iterator[Problem]:
     """Full audit: each device checkpoint's window end = the latest of the rows it sums up."""
-    sql = """
-        SELECT dev.number, cp.window_end, cp.archived_window_end, s.window_end
-        FROM {device_cp} cp JOIN {device} dev ON dev.id = cp.device_id
+    # The expected end: the later of the archived end and the stored rows' latest end. Compared
+    # in SQL, where both sides have the same type on every database.
+    expected = """CASE WHEN s.window_end IS NULL THEN cp.archived_window_end
+                       WHEN cp.archived_window_end IS NULL
+                            OR s.window_end > cp.archived_window_end THEN s.window_end
+                       ELSE cp.archived_window_end END"""
+    sql = f"""
+        SELECT dev.number, cp.window_end, {expected}
+        FROM {{device_cp}} cp JOIN {{device}} dev ON dev.id = cp.device_id
         LEFT JOIN (
-            SELECT device_id, MAX(window_end) AS window_end FROM {deduction}
+            SELECT device_id, MAX(window_end) AS window_end FROM {{deduction}}
             WHERE result = %s AND at < %s GROUP BY device_id
         ) s ON s.device_id = cp.device_id
+        WHERE NOT (cp.window_end = {expected}
+                   OR (cp.window_end IS NULL AND {expected} IS NULL))
         ORDER BY dev.number"""
-    for number, recorded, archived, latest in _rows(
-        sql, [DeductionResult.SUCCESS.value, _db(through)]
-    ):
-        expected = max((end for end in (archived, latest) if end is not None), default=None)
-        if recorded != expected:
-            yield Problem(
-                DEVICE_CHECKPOINT_MISMATCH,
-                number,
-                f"its checkpoint ends at {recorded}, but its windows before the checkpoint "
-                f"(archived included) end at {expected}",
-            )
+    for number, recorded, expected_end in _rows(sql, [DeductionResult.SUCCESS.value, _db(through)]):
+        yield Problem(
+            DEVICE_CHECKPOINT_MISMATCH,
+            number,
+            f"its checkpoint ends at {recorded}, but its windows before the checkpoint "
+            f"(archived included) end at {expected_end}",
+        )
 
 
 @transaction.atomic
