@@ -149,9 +149,15 @@ def test_batch_select_three_and_sell_them_to_a_child(page, shop, screenshot):
 
     page.get_by_role("link", name="Sales records").click()
     page.wait_for_url(re.compile(r"/sales-records/"))
+    # One row per batch: the sale is one row of 3, its id a link to its licenses.
+    batch = Transfer.objects.get(license__card=expected[0], method="sell").batch
+    row = page.locator(f"[data-testid=transfer-batches] tr[data-batch='{batch}']")
+    assert row.get_by_test_id("batch-count").inner_text() == "3"
+    row.locator("td.mono a").click()
+    page.wait_for_url(re.compile(rf"batch={batch}"))
     listed = page.locator("[data-testid=transfers] tbody tr[data-card]")
     cards = [row.get_attribute("data-card") for row in listed.all()]
-    assert set(expected) <= set(cards)
+    assert sorted(cards) == expected
     assert Transfer.objects.filter(license__card__in=expected, method="sell").count() == 3
     screenshot(page, "10-sales-records")
 

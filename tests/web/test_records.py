@@ -20,10 +20,11 @@ def test_sales_records_list_and_filter(tree, catalog, login):
     sell_two(tree, catalog)
     client = login(tree.distributor_admin)
 
-    everything = client.get(reverse("web:transfers"))
-    by_card = client.get(reverse("web:transfers"), {"card": "L0002"})
-    by_method = client.get(reverse("web:transfers"), {"method": "return"})
-    by_date = client.get(reverse("web:transfers"), {"date_from": "2026-11-02"})
+    url = reverse("web:transfers")
+    everything = client.get(url, {"view": "licenses"})
+    by_card = client.get(url, {"card": "L0002", "view": "licenses"})
+    by_method = client.get(url, {"method": "return", "view": "licenses"})
+    by_date = client.get(url, {"date_from": "2026-11-02", "view": "licenses"})
 
     assert len(everything.context["page_obj"].object_list) == 2
     assert [t.license.card for t in by_card.context["page_obj"].object_list] == ["L0002"]
@@ -119,3 +120,48 @@ def test_a_sub_customers_account_cannot_put_a_formula_in_a_superiors_csv(tree, c
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[1].split(",")[1] == "'@SUM(A1)"
     assert lines[1].split(",")[-1] == "'-2+5"
+
+
+def test_sales_records_show_one_row_per_batch_by_default(tree, catalog, login):
+    result = sell_two(tree, catalog)
+    client = login(tree.distributor_admin)
+
+    response = client.get(reverse("web:transfers"))
+
+    (row,) = response.context["page_obj"].object_list
+    assert (row["batch"], row["count"], row["method"]) == (result.batch, 2, "sell")
+    assert (row["from_customer"], row["to_customer"]) == (tree.distributor, tree.dealer)
+    assert row["cards"] == ["L0001", "L0002"]
+    html = response.content.decode()
+    assert f"batch={result.batch}" in html  # the batch id links to its licenses
+
+
+def test_a_batch_link_lists_its_licenses(tree, catalog, login):
+    result = sell_two(tree, catalog)
+    licenses_sell(
+        actor=tree.distributor_operator,
+        licenses=[catalog["licenses"]["low"]],
+        to=tree.dealer,
+        now=factories.NOW,
+    )
+    client = login(tree.distributor_admin)
+
+    response = client.get(reverse("web:transfers"), {"batch": str(result.batch)})
+    nonsense = client.get(reverse("web:transfers"), {"batch": "not-a-batch"})
+
+    assert sorted(t.license.card for t in response.context["page_obj"].object_list) == [
+        "L0001",
+        "L0002",
+    ]
+    assert list(nonsense.context["page_obj"].object_list) == []
+
+
+def test_batches_follow_the_filters(tree, catalog, login):
+    sell_two(tree, catalog)
+    client = login(tree.distributor_admin)
+
+    by_card = client.get(reverse("web:transfers"), {"card": "L0002"})
+    by_method = client.get(reverse("web:transfers"), {"method": "return"})
+
+    assert [row["count"] for row in by_card.context["page_obj"].object_list] == [1]
+    assert list(by_method.context["page_obj"].object_list) == []

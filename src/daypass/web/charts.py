@@ -100,3 +100,105 @@ def pie_chart(items: list[PieItem], *, size: int = 200) -> Pie:
             )
         )
     return Pie(slices=slices, total=total, size=size, radius=radius)
+
+
+# --- bar chart (consumption per day) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BarItem:
+    key: str
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    label: str
+    position: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    bars: list[Bar]
+    width: int
+    height: int
+    # The plot area: left edge, top, bottom (bars grow up from `baseline`).
+    left: float
+    top: float
+    baseline: float
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    maximum: int
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest round number (2, 3, 4, 5, 6, 8 or 10 × 10^n) at least `value`, for an axis
+    whose middle tick is a whole number too."""
+    if value <= 2:
+        return 2
+    magnitude = 10 ** (len(str(value)) - 1)
+    for step in (1, 2, 3, 4, 5, 6, 8, 10):
+        if value <= step * magnitude and (step * magnitude) % 2 == 0:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    items: list[BarItem], *, width: int = 720, height: int = 220, x_labels: int = 6
+) -> BarChart:
+    """Lay out one bar per item, left to right, on a round vertical scale with three ticks and
+    about `x_labels` labels along the bottom (the first, the last and evenly between)."""
+    left, top, bottom = 44.0, 10.0, 24.0
+    baseline = height - bottom
+    plot_width = width - left - 6
+    maximum = _nice_ceiling(max((item.value for item in items), default=0))
+    slot = plot_width / max(len(items), 1)
+    gap = min(2.0, slot * 0.2)
+    bars = []
+    for index, item in enumerate(items):
+        bar_height = (baseline - top) * item.value / maximum
+        bars.append(
+            Bar(
+                key=item.key,
+                label=item.label,
+                value=item.value,
+                x=round(left + index * slot + gap / 2, 2),
+                y=round(baseline - bar_height, 2),
+                width=round(max(slot - gap, 0.5), 2),
+                height=round(bar_height, 2),
+            )
+        )
+    y_ticks = [
+        Tick(label=f"{value:,}", position=round(baseline - (baseline - top) * value / maximum, 2))
+        for value in (0, maximum // 2, maximum)
+    ]
+    x_ticks = []
+    if items:
+        count = min(x_labels, len(items))
+        indexes = sorted({round(i * (len(items) - 1) / max(count - 1, 1)) for i in range(count)})
+        x_ticks = [
+            Tick(label=items[i].label, position=round(left + (i + 0.5) * slot, 2)) for i in indexes
+        ]
+    return BarChart(
+        bars=bars,
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        baseline=baseline,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        maximum=maximum,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -9,6 +11,7 @@ from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
 from daypass.customers.models import Customer
+from daypass.licenses.batch_records import batch_rows, transfer_batches
 from daypass.licenses.filters import TransferFilterSet
 from daypass.licenses.models import LicenseType
 from daypass.licenses.selectors import transfer_list
@@ -19,6 +22,17 @@ from daypass.web.views.page import console_view, paginate, render_page, valid_fi
 TRANSFER_FILTERS = ("date_from", "date_to", "type", "card", "method")
 DEDUCTION_FILTERS = ("date_from", "date_to", "card", "device", "result")
 CSV_CHUNK = 2000
+
+
+def _batch_of(request: HttpRequest) -> uuid.UUID | None:
+    """`batch=<id>`: one operation's transfers (an id that is not one shows nothing)."""
+    value = request.GET.get("batch", "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return uuid.UUID(int=0)
 
 
 def _iso(value) -> str:
@@ -50,7 +64,14 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
         )
         header = ["at", "card", "type", "from", "to", "method", "batch", "account"]
         return csv_response(f"sales-records-{customer.number}.csv", header, rows)
-    page_obj = paginate(request, transfers)
+    # One row per batch by default; `view=licenses` (or one batch, `batch=<id>`) lists each.
+    batch = _batch_of(request)
+    if batch is not None:
+        transfers = transfers.filter(batch=batch)
+    by_batch = batch is None and request.GET.get("view") != "licenses"
+    page_obj = paginate(request, transfer_batches(transfers) if by_batch else transfers)
+    if by_batch:
+        page_obj.object_list = batch_rows(page_obj.object_list, transfers)
     return render_page(
         request,
         "web/transfer_list.html",
@@ -60,6 +81,8 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
             "method_choices": list(METHOD_LABELS.items()),
             "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
             "page_obj": page_obj,
+            "by_batch": by_batch,
+            "batch": batch,
         },
         customer=customer,
         nav="transfers",
