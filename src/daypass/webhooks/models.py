@@ -72,9 +72,10 @@ class Delivery(models.Model):
 
     class Meta:
         indexes = [
-            # The outbox scan: pending deliveries by due time, and nothing else.
+            # The outbox scan: pending deliveries in claim order (due time, then id), and
+            # nothing else, so `ORDER BY … LIMIT 200` reads 200 index entries and no sort.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 name="delivery_due",
                 condition=Q(status="pending"),
             ),
