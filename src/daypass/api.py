@@ -98,8 +98,9 @@ def health(request: HttpRequest) -> HttpResponse:
 
 api.add_router("", customers_router)
 api.add_router("", devices_router)
-api.add_router("", licenses_router)
+# Billing before licenses: its /licenses/consumption must come before /licenses/{card}.
 api.add_router("", billing_router)
+api.add_router("", licenses_router)
 api.add_router("", webhooks_router)
 api.add_router("", events_router)
 api.add_router("", notifications_router)

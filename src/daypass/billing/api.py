@@ -10,9 +10,17 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 
+from daypass.billing.consumption import license_consumption
 from daypass.billing.gate import gate_check
 from daypass.billing.models import Deduction
-from daypass.billing.schemas import DeductionPage, DeductionQuery, GateIn, GateOut
+from daypass.billing.schemas import (
+    ConsumptionOut,
+    ConsumptionQuery,
+    DeductionPage,
+    DeductionQuery,
+    GateIn,
+    GateOut,
+)
 from daypass.billing.selectors import deduction_list
 from daypass.core import clock
 from daypass.core.api import (
@@ -48,9 +56,23 @@ def deduction_out(deduction: Deduction) -> dict:
 
 def _deduction_page(request: HttpRequest, query: DeductionQuery, card: str | None) -> dict:
     deductions = deduction_list(
-        request.auth, query.customer, filters_of(query, DEDUCTION_FILTERS), card=card
+        request.auth,
+        query.customer,
+        filters_of(query, DEDUCTION_FILTERS),
+        card=card,
+        subtree=query.subtree,
     )
     return page_of(deductions, query, deduction_out)
+
+
+# This router is added before the licenses router (daypass.api), so /licenses/{card} of the
+# licenses router does not capture /licenses/consumption.
+@router.get("/licenses/consumption", response={200: ConsumptionOut, **ERROR_RESPONSES})
+def license_consumption_endpoint(request: HttpRequest, query: Query[ConsumptionQuery]):
+    """Days deducted per day over `days` dates ending today, and the forecast (SPEC 13)."""
+    return license_consumption(
+        request.auth, query.customer, now=clock.now(), days=query.days, subtree=query.subtree
+    )
 
 
 @router.get("/deductions", response={200: DeductionPage, **ERROR_RESPONSES})

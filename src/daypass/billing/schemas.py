@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
 from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from daypass.core.schemas import STRICT, PageQuery
+from daypass.core.schemas import STRICT, PageQuery, SubtreeQuery
+from daypass.licenses.schemas import CustomerQuery
 
 GateReason = Literal["paid", "charged", "unknown_device", "blacklisted", "no_valid_license"]
 DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
@@ -35,7 +37,7 @@ class DeductionPage(Schema):
     count: int
 
 
-class DeductionQuery(PageQuery):
+class DeductionQuery(PageQuery, SubtreeQuery):
     customer: str | None = Field(None, description="Whose records; your own customer if omitted.")
     card: str | None = None
     device: str | None = None
@@ -67,3 +69,34 @@ class GateResultOut(Schema):
 
 class GateOut(Schema):
     results: list[GateResultOut]
+
+
+class ConsumptionQuery(CustomerQuery):
+    days: int = Field(90, ge=1, le=366, description="How many dates, ending today (UTC).")
+
+
+class ConsumptionDay(Schema):
+    date: Date
+    days: int
+    charges: int
+    failed: int
+
+
+class ForecastFigures(Schema):
+    daily_days: float
+    bound_days: int
+    stock_days: int
+    stock_runs_out_on: Date | None
+
+
+class TypeForecast(ForecastFigures):
+    type: str
+
+
+class Forecast(ForecastFigures):
+    by_type: list[TypeForecast]
+
+
+class ConsumptionOut(Schema):
+    items: list[ConsumptionDay]
+    forecast: Forecast

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.models import Deduction
+from daypass.core.tenancy import owned_within
 from daypass.customers.models import Account, Customer
 from daypass.licenses.filters import apply_filters
 from daypass.licenses.selectors import license_get, selected_customer
@@ -19,13 +20,16 @@ def deduction_list(
     customer: Customer | str | None,
     filters: Mapping[str, Any] | None = None,
     card: str | None = None,
+    *,
+    subtree: bool = False,
 ) -> QuerySet[Deduction]:
     """Deductions charged to the selected customer (the license owner at the time), newest first.
 
     With `card`: that license's deductions (404 if the actor cannot see the license). Then,
     if `customer` is None, every deduction of the license charged to the actor's customer or
     one of its sub-customers, so a superior's earlier history stays hidden from the license's
-    later owners.
+    later owners. With `subtree`, the deductions charged to any customer of the selected
+    customer's subtree.
     """
     base = Deduction.objects.select_related("device", "license", "customer").order_by("-at", "-id")
     if card is not None:
@@ -34,7 +38,7 @@ def deduction_list(
         if customer is None:
             base = base.filter(customer__path__startswith=actor.customer.path)
         else:
-            base = base.filter(customer=selected_customer(actor, customer))
+            base = base.filter(owned_within(selected_customer(actor, customer), subtree=subtree))
     else:
-        base = base.filter(customer=selected_customer(actor, customer))
+        base = base.filter(owned_within(selected_customer(actor, customer), subtree=subtree))
     return apply_filters(DeductionFilterSet, filters, base)

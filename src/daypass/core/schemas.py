@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 # SPEC 9: JSON types are strict. A request body never turns "5" into 5, true into 1, or 0 and
 # "true" into booleans: each is a 422. (Strings are never made from numbers either.)
@@ -43,4 +45,22 @@ class PageQuery(Schema):
         ge=1,
         le=MAX_PAGE_SIZE,
         description=f"Items per page, at most {MAX_PAGE_SIZE}.",
+    )
+
+
+def _query_boolean(value: Any) -> Any:
+    """Only `true`/`false` in a query string (SPEC 9): `1`, `yes` or `on` are not coerced."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return value == "true"
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_boolean)]
+
+
+class SubtreeQuery(Schema):
+    subtree: QueryBool = Field(
+        False, description="true: the selected customer and its whole subtree (SPEC 13)."
     )

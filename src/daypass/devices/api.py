@@ -13,6 +13,7 @@ from daypass.core.schemas import PageQuery
 from daypass.customers.api import customer_by_number
 from daypass.devices.models import Device, DeviceModel
 from daypass.devices.schemas import (
+    ClearBlacklistIn,
     DeviceIn,
     DeviceModelIn,
     DeviceModelOut,
@@ -23,8 +24,13 @@ from daypass.devices.schemas import (
     DeviceTransferIn,
     DeviceTransferOut,
 )
-from daypass.devices.selectors import device_list
-from daypass.devices.services import device_model_create, device_register, devices_transfer
+from daypass.devices.selectors import device_get, device_list
+from daypass.devices.services import (
+    device_clear_blacklist,
+    device_model_create,
+    device_register,
+    devices_transfer,
+)
 
 router = Router(tags=["devices"])
 
@@ -74,7 +80,9 @@ def device_model_add(request: HttpRequest, payload: DeviceModelIn):
 
 @router.get("/devices", response={200: DevicePage, **ERROR_RESPONSES})
 def device_list_endpoint(request: HttpRequest, query: Query[DeviceQuery]):
-    devices = device_list(request.auth, query.customer, filters_of(query, FILTER_FIELDS))
+    devices = device_list(
+        request.auth, query.customer, filters_of(query, FILTER_FIELDS), subtree=query.subtree
+    )
     return page_of(devices, query, device_out)
 
 
@@ -103,3 +111,20 @@ def device_transfer(request: HttpRequest, payload: DeviceTransferIn):
         actor=request.auth, devices=devices, to=customer_by_number(payload.to), now=clock.now()
     )
     return {"batch": result.batch, "devices": [d.number for d in result.devices]}
+
+
+# Declared after the fixed paths (/devices/transfer, /devices/import): a number never captures them.
+@router.get("/devices/{number}", response={200: DeviceOut, **ERROR_RESPONSES})
+def device_detail(request: HttpRequest, number: str):
+    return device_out(device_get(request.auth, number))
+
+
+@router.post("/devices/{number}/clear-blacklist", response={200: DeviceOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def device_clear_blacklist_endpoint(request: HttpRequest, number: str, payload: ClearBlacklistIn):
+    """Lift a device's blacklist by hand (platform admin); a device not blacklisted is unchanged."""
+    device = device_get(request.auth, number)
+    device_clear_blacklist(
+        actor=request.auth, device=device, now=clock.now(), reason=payload.reason, by_hand=True
+    )
+    return device_out(device_get(request.auth, number))

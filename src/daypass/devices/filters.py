@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from daypass.core import clock
+from daypass.core.matching import NumberPatternFilter
 from daypass.devices.models import Device
 from daypass.licenses.filters import StrictBooleanFilter, WholeNumberFilter
 
@@ -16,7 +17,7 @@ MAX_REFUSED_WITHIN_DAYS = 3650
 
 
 class DeviceFilterSet(django_filters.FilterSet):
-    number = django_filters.CharFilter(field_name="number")
+    number = NumberPatternFilter(field_name="number")
     model = django_filters.CharFilter(field_name="model__code")
     blacklisted = StrictBooleanFilter(field_name="blacklisted")
     # Liveness (SPEC 14): devices whose reports were refused in the last N days.

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from daypass.core.schemas import InputSchema, PageQuery
+from daypass.core.schemas import InputSchema, PageQuery, SubtreeQuery
 from daypass.devices.filters import MAX_REFUSED_WITHIN_DAYS
 
 
@@ -48,9 +48,11 @@ class DevicePage(Schema):
     count: int
 
 
-class DeviceQuery(PageQuery):
+class DeviceQuery(PageQuery, SubtreeQuery):
     customer: str | None = Field(None, description="Whose devices; your own customer if omitted.")
-    number: str | None = None
+    number: str | None = Field(
+        None, description="A whole number, a prefix like ABC* or the last digits like *1234."
+    )
     model: str | None = None
     blacklisted: bool | None = None
     refused_within_days: int | None = Field(
@@ -75,3 +77,7 @@ class DeviceTransferIn(InputSchema):
 class DeviceTransferOut(Schema):
     batch: UUID
     devices: list[str]
+
+
+class ClearBlacklistIn(Schema):
+    reason: str = Field(min_length=1, description="Why, for the audit log (1 to 500 characters).")

@@ -24,6 +24,7 @@ from daypass.events.types import RestoreCause
 AUTOMATIC_BLACKLIST_CLEAR_REASONS = frozenset({"license_bind", "license_top_up"})
 # The `cause` of `device.restored` (SPEC 12.1); any other reason is a platform admin's, by hand.
 RESTORE_CAUSE_BY_REASON = {"license_bind": RestoreCause.BIND, "license_top_up": RestoreCause.TOP_UP}
+BLACKLIST_CLEAR_REASON_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -179,16 +180,26 @@ def devices_transfer(
 
 
 @transaction.atomic
-def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, reason: str) -> Device:
+def device_clear_blacklist(
+    *, actor: Account, device: Device, now: datetime, reason: str, by_hand: bool = False
+) -> Device:
     """Lift the blacklist (SPEC 4.5).
 
     By hand it is the platform admin's; bind and top-up call it with their own reason after
     checking their own permissions. Clearing a device that is not blacklisted changes nothing.
+    `by_hand=True` (the API and the console) always checks, whatever the reason's text says, so
+    a typed reason can never pass for one of the automatic ones.
     """
-    if reason not in AUTOMATIC_BLACKLIST_CLEAR_REASONS:
+    if by_hand or reason not in AUTOMATIC_BLACKLIST_CLEAR_REASONS:
         if not _visible(actor, device.customer):
             raise NotFound(message=f"Device {device.number} not found.")
         _require_platform_admin(actor, "clear a blacklist by hand")
+        reason = reason.strip()
+        if not reason or len(reason) > BLACKLIST_CLEAR_REASON_MAX or "\x00" in reason:
+            raise ValidationFailed(
+                message=f"reason: give 1 to {BLACKLIST_CLEAR_REASON_MAX} characters.",
+                field="reason",
+            )
     fresh = lock_device(device.pk)
     if not fresh.blacklisted:
         return fresh

@@ -15,7 +15,8 @@ from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
 from daypass.core.errors import NotFound, ValidationFailed
 from daypass.core.schemas import PageQuery
 from daypass.core.tenancy import customer_in_scope
-from daypass.customers.api import customer_by_number
+from daypass.customers.api import customer_by_number, customer_out
+from daypass.devices.api import device_out
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.models import License, LicenseType, Transfer
 from daypass.licenses.schemas import (
@@ -33,12 +34,14 @@ from daypass.licenses.schemas import (
     LicenseTypeOut,
     LicenseTypePage,
     ReturnIn,
+    SearchOut,
     SellIn,
     SummaryQuery,
     TopUpIn,
     TransferPage,
     TransferQuery,
 )
+from daypass.licenses.search import search
 from daypass.licenses.selectors import (
     license_get,
     license_list,
@@ -192,18 +195,26 @@ def license_type_add(request: HttpRequest, payload: LicenseTypeIn):
 
 @router.get("/licenses", response={200: LicensePage, **ERROR_RESPONSES})
 def license_list_endpoint(request: HttpRequest, query: Query[LicenseQuery]):
-    licenses = license_list(request.auth, query.customer, filters_of(query, LICENSE_FILTERS))
+    licenses = license_list(
+        request.auth, query.customer, filters_of(query, LICENSE_FILTERS), subtree=query.subtree
+    )
     return page_of(licenses, query, license_out)
 
 
-@router.get("/licenses/stats", response={200: LicenseStatsOut, **ERROR_RESPONSES})
+# `by_customer` is left out unless subtree=true.
+@router.get(
+    "/licenses/stats", response={200: LicenseStatsOut, **ERROR_RESPONSES}, exclude_none=True
+)
 def license_stats_endpoint(request: HttpRequest, query: Query[CustomerQuery]):
-    return license_stats(request.auth, query.customer)
+    return license_stats(request.auth, query.customer, subtree=query.subtree)
 
 
 @router.get("/licenses/summary", response={200: LicenseSummaryOut, **ERROR_RESPONSES})
 def license_summary_endpoint(request: HttpRequest, query: Query[SummaryQuery]):
-    return {"items": license_summary(request.auth, query.customer, type_code=query.type)}
+    items = license_summary(
+        request.auth, query.customer, type_code=query.type, subtree=query.subtree
+    )
+    return {"items": items}
 
 
 # --- licenses: batch operations -------------------------------------------------------------
@@ -316,5 +327,25 @@ def license_top_up_endpoint(request: HttpRequest, card: str, payload: TopUpIn):
 
 @router.get("/transfers", response={200: TransferPage, **ERROR_RESPONSES}, by_alias=True)
 def transfer_list_endpoint(request: HttpRequest, query: Query[TransferQuery]):
-    transfers = transfer_list(request.auth, query.customer, filters_of(query, TRANSFER_FILTERS))
+    transfers = transfer_list(
+        request.auth,
+        query.customer,
+        filters_of(query, TRANSFER_FILTERS),
+        subtree=query.subtree,
+        counterpart=query.counterpart,
+    )
     return page_of(transfers, query, transfer_out)
+
+
+# --- search (SPEC 13) -----------------------------------------------------------------------
+
+
+@router.get("/search", response={200: SearchOut, **ERROR_RESPONSES})
+def search_endpoint(request: HttpRequest, q: str):
+    """Customers, cards and devices of your subtree matching `q`, at most 10 of each."""
+    found = search(request.auth, q)
+    return {
+        "customers": [customer_out(c) for c in found.customers],
+        "licenses": [license_out(lic) for lic in found.licenses],
+        "devices": [device_out(d) for d in found.devices],
+    }

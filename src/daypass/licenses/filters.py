@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import F, QuerySet
 
 from daypass.core.errors import ValidationFailed
+from daypass.core.matching import NumberPatternFilter
 from daypass.licenses.models import License, LicenseStatus, Transfer, TransferMethod
 
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -149,14 +150,14 @@ LICENSE_ORDERS = {
 class LicenseFilterSet(django_filters.FilterSet):
     """Filters of the license details list; the queryset must be annotated with `status`."""
 
-    card = django_filters.CharFilter(field_name="card")
+    card = NumberPatternFilter(field_name="card")
     type = django_filters.CharFilter(field_name="type__code")
     status = django_filters.ChoiceFilter(field_name="status", choices=LicenseStatus.choices)
     days_min = WholeNumberFilter(field_name="available_days", lookup_expr="gte", min_value=0)
     days_max = WholeNumberFilter(field_name="available_days", lookup_expr="lte", min_value=0)
     activated_from = InstantFromFilter(field_name="activated_at")
     activated_to = InstantToFilter(field_name="activated_at")
-    device = django_filters.CharFilter(field_name="device__number")
+    device = NumberPatternFilter(field_name="device__number")
     locked = StrictBooleanFilter(field_name="locked")
     order = django_filters.ChoiceFilter(
         choices=[(key, key) for key in LICENSE_ORDERS], method="filter_order"

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from daypass.core.schemas import InputSchema, PageQuery
+from daypass.core.schemas import InputSchema, PageQuery, SubtreeQuery
+from daypass.customers.schemas import CustomerOut
+from daypass.devices.schemas import DeviceOut
 
 StatusName = Literal["unused", "inactive", "in_use", "deactivated", "expired"]
 MethodName = Literal["sell", "return", "bind", "device"]
@@ -27,6 +29,7 @@ LicenseOrder = Literal[
 # Far above any license (issue 36,500 days, then top-ups) and inside every database's integers.
 MAX_DAYS = 2_000_000_000
 DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
+NUMBER_HELP = "A whole number, a prefix like ABC* or the last digits like *1234."
 
 
 class LicenseTypeOut(Schema):
@@ -71,9 +74,9 @@ class LicensePage(Schema):
     count: int
 
 
-class LicenseQuery(PageQuery):
+class LicenseQuery(PageQuery, SubtreeQuery):
     customer: str | None = Field(None, description="Whose licenses; your own customer if omitted.")
-    card: str | None = None
+    card: str | None = Field(None, description=f"Card number. {NUMBER_HELP}")
     type: str | None = Field(None, description="License code.")
     status: StatusName | None = None
     days_min: int | None = Field(
@@ -84,17 +87,28 @@ class LicenseQuery(PageQuery):
     )
     activated_from: str | None = Field(None, description=DATE_HELP)
     activated_to: str | None = Field(None, description=DATE_HELP)
-    device: str | None = Field(None, description="Bound device number.")
+    device: str | None = Field(None, description=f"Bound device number. {NUMBER_HELP}")
     locked: bool | None = None
     order: LicenseOrder | None = None
 
 
-class CustomerQuery(Schema):
+class CustomerQuery(SubtreeQuery):
     customer: str | None = Field(None, description="Whose data; your own customer if omitted.")
 
 
 class SummaryQuery(CustomerQuery):
     type: str | None = Field(None, description="License code.")
+
+
+class CustomerRollupOut(Schema):
+    customer: str
+    name: str
+    total: int
+    below_30_days: int
+    below_7_days: int
+    by_status: dict[str, int]
+    devices: int
+    blacklisted_devices: int
 
 
 class LicenseStatsOut(Schema):
@@ -103,6 +117,11 @@ class LicenseStatsOut(Schema):
     below_7_days: int
     by_type: dict[str, int]
     by_status: dict[str, int]
+    by_customer: list[CustomerRollupOut] | None = Field(
+        None,
+        description="With subtree=true only: the customer's own licenses first, then one row "
+        "per child covering that child's whole subtree.",
+    )
 
 
 class LicenseSummaryRow(Schema):
@@ -177,10 +196,21 @@ class TransferPage(Schema):
     count: int
 
 
-class TransferQuery(PageQuery):
+class TransferQuery(PageQuery, SubtreeQuery):
     customer: str | None = Field(None, description="Whose records; your own customer if omitted.")
+    counterpart: str | None = Field(
+        None,
+        description="Only transfers with this customer (a number in your subtree, or the "
+        "selected customer's parent).",
+    )
     card: str | None = None
     type: str | None = Field(None, description="License code.")
     method: MethodName | None = None
     date_from: str | None = Field(None, description=DATE_HELP)
     date_to: str | None = Field(None, description=DATE_HELP)
+
+
+class SearchOut(Schema):
+    customers: list[CustomerOut]
+    licenses: list[LicenseOut]
+    devices: list[DeviceOut]

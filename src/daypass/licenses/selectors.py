@@ -3,6 +3,7 @@
 `customer` selects whose data is shown: a `Customer`, a customer number, or None for the
 actor's own customer; anything outside the actor's subtree raises `NotFound`. Licenses and
 statistics are those the selected customer owns itself; transfers those it took part in.
+With `subtree=True` (SPEC 13) they are those of the selected customer and its whole subtree.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from daypass.core.errors import NotFound
-from daypass.core.tenancy import customer_in_scope
+from daypass.core.tenancy import customer_in_scope, owned_within
 from daypass.customers.models import Account, Customer
-from daypass.devices.models import DeviceModel
+from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet, apply_filters
 from daypass.licenses.models import License, LicenseStatus, LicenseType, Transfer
 from daypass.licenses.status import status_expression
@@ -33,7 +34,7 @@ def selected_customer(actor: Account, customer: Customer | str | None) -> Custom
     return customer_in_scope(actor, customer)
 
 
-def _licenses_with_status() -> QuerySet[License]:
+def licenses_with_status() -> QuerySet[License]:
     return (
         License.objects.annotate(status=status_expression())
         .select_related("type", "device", "customer")
@@ -49,39 +50,78 @@ def license_get(actor: Account, card: str) -> License:
     if own is None:
         raise NotFound(message=f"License {card} not found.")
     try:
-        return _licenses_with_status().get(card=card, customer__path__startswith=own.path)
+        return licenses_with_status().get(card=card, customer__path__startswith=own.path)
     except License.DoesNotExist:
         raise NotFound(message=f"License {card} not found.") from None
 
 
 def license_list(
-    actor: Account, customer: Customer | str | None, filters: Filters = None
+    actor: Account,
+    customer: Customer | str | None,
+    filters: Filters = None,
+    *,
+    subtree: bool = False,
 ) -> QuerySet[License]:
-    """The selected customer's own licenses, filtered, ordered by card unless `order` says."""
+    """The selected customer's own licenses (with `subtree`: its subtree's), filtered, ordered
+    by card unless `order` says."""
     selected = selected_customer(actor, customer)
-    base = _licenses_with_status().filter(customer=selected).order_by("card")
+    base = licenses_with_status().filter(owned_within(selected, subtree=subtree)).order_by("card")
     return apply_filters(LicenseFilterSet, filters, base)
 
 
-def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
-    """Counts for the License Management page (SPEC section 6), from one aggregate query."""
-    return license_overview(actor, customer)["stats"]
+def license_stats(
+    actor: Account, customer: Customer | str | None, *, subtree: bool = False
+) -> dict[str, Any]:
+    """Counts for the License Management page (SPEC section 6), from one aggregate query.
+
+    With `subtree`, the counts cover the whole subtree and `by_customer` is added (SPEC 13).
+    """
+    return license_overview(actor, customer, subtree=subtree)["stats"]
 
 
 def license_summary(
-    actor: Account, customer: Customer | str | None, type_code: str | None = None
+    actor: Account,
+    customer: Customer | str | None,
+    type_code: str | None = None,
+    *,
+    subtree: bool = False,
 ) -> list[dict[str, Any]]:
     """Per license type the selected customer owns: counts by status (one aggregate query)."""
-    return license_overview(actor, customer, type_code=type_code)["summary"]
+    return license_overview(actor, customer, type_code=type_code, subtree=subtree)["summary"]
+
+
+def transfer_counterpart(actor: Account, selected: Customer, number: str) -> Customer:
+    """The counterpart of a records filter: a customer of the actor's subtree, or the selected
+    customer's parent (its supplier, whom a dealer sees in its own records); else 404."""
+    parent = selected.parent
+    if parent is not None and parent.number == number:
+        return parent
+    return customer_in_scope(actor, number)
 
 
 def transfer_list(
-    actor: Account, customer: Customer | str | None, filters: Filters = None
+    actor: Account,
+    customer: Customer | str | None,
+    filters: Filters = None,
+    *,
+    subtree: bool = False,
+    counterpart: str | None = None,
 ) -> QuerySet[Transfer]:
-    """Sales records in which the selected customer is the sender or the receiver, newest first."""
+    """Sales records in which the selected customer (with `subtree`: any customer of its
+    subtree) is the sender or the receiver, newest first.
+
+    With `counterpart` (a customer number): only the transfers between those and that customer.
+    """
     selected = selected_customer(actor, customer)
+    sent = owned_within(selected, subtree=subtree, field="from_customer")
+    received = owned_within(selected, subtree=subtree, field="to_customer")
+    if counterpart:
+        other = transfer_counterpart(actor, selected, counterpart)
+        scope = (sent & Q(to_customer=other)) | (received & Q(from_customer=other))
+    else:
+        scope = sent | received
     base = (
-        Transfer.objects.filter(Q(from_customer=selected) | Q(to_customer=selected))
+        Transfer.objects.filter(scope)
         .select_related("license", "type", "from_customer", "to_customer")
         .order_by("-at", "-id")
     )
@@ -107,7 +147,11 @@ STATUS_BY_RANK = {rank: status for status, rank in STATUS_RANK.items()}
 
 
 def license_overview(
-    actor: Account, customer: Customer | str | None, type_code: str | None = None
+    actor: Account,
+    customer: Customer | str | None,
+    type_code: str | None = None,
+    *,
+    subtree: bool = False,
 ) -> dict[str, Any]:
     """The License Management page in one pass: `{"stats": …, "summary": …}`.
 
@@ -115,13 +159,18 @@ def license_overview(
     `type_code`), but from a single GROUP BY (license type, status) carrying the running-low
     counts as filtered aggregates, so a customer owning a million licenses is read once, not
     four times (see bench/pages.py).
+
+    With `subtree` the same pass groups by owner too, and `stats["by_customer"]` rolls the
+    owners up into one row for the selected customer's own licenses and one per child covering
+    that child's whole subtree (`customer_rollup`).
     """
     selected = selected_customer(actor, customer)
     low = Q(available_days__gt=0)
-    rows = (
-        License.objects.filter(customer=selected)
+    keys = ("customer_id", "type_id", "status_rank") if subtree else ("type_id", "status_rank")
+    rows = list(
+        License.objects.filter(owned_within(selected, subtree=subtree))
         .annotate(status_rank=_status_rank_expression())
-        .values("type_id", "status_rank")
+        .values(*keys)
         .annotate(
             n=Count("pk"),
             below_30=Count("pk", filter=low & Q(available_days__lt=30)),
@@ -167,4 +216,62 @@ def license_overview(
         "by_type": by_type,
         "by_status": by_status,
     }
+    if subtree:
+        stats["by_customer"] = customer_rollup(selected, rows)
     return {"stats": stats, "summary": summary}
+
+
+def _rollup_row(customer: Customer) -> dict[str, Any]:
+    return {
+        "customer": customer.number,
+        "name": customer.name,
+        "total": 0,
+        "below_30_days": 0,
+        "below_7_days": 0,
+        "by_status": {status.value: 0 for status in LicenseStatus},
+        "devices": 0,
+        "blacklisted_devices": 0,
+    }
+
+
+def customer_rollup(selected: Customer, license_rows: list[dict[str, Any]]) -> list[dict]:
+    """One row for `selected`'s own licenses and devices, then one per child (tree order)
+    covering the child's whole subtree: licenses by status, running low, devices, blacklisted.
+
+    `license_rows` are the (customer_id, status_rank) groups of `license_overview`; the devices
+    are counted here in one more GROUP BY over the subtree's customers.
+    """
+    members = list(
+        Customer.objects.filter(path__startswith=selected.path)
+        .only("pk", "path", "number", "name")
+        .order_by("path")
+    )
+    own = _rollup_row(selected)
+    child_row: dict[str, dict[str, Any]] = {}  # child path → its row
+    group_of: dict[int, dict[str, Any]] = {selected.pk: own}
+    depth = len(selected.path)
+    for member in members:
+        if member.pk == selected.pk:
+            continue
+        child_path = member.path[: member.path.index("/", depth) + 1]
+        if child_path not in child_row:
+            child_row[child_path] = _rollup_row(member)
+        group_of[member.pk] = child_row[child_path]
+    for row in license_rows:
+        target = group_of[row["customer_id"]]
+        status = STATUS_BY_RANK[row["status_rank"]]
+        target["total"] += row["n"]
+        target["by_status"][status] += row["n"]
+        target["below_30_days"] += row["below_30"]
+        target["below_7_days"] += row["below_7"]
+    devices = (
+        Device.objects.filter(owned_within(selected, subtree=True))
+        .values("customer_id")
+        .annotate(n=Count("pk"), blacklisted=Count("pk", filter=Q(blacklisted=True)))
+        .order_by()
+    )
+    for row in devices:
+        target = group_of[row["customer_id"]]
+        target["devices"] += row["n"]
+        target["blacklisted_devices"] += row["blacklisted"]
+    return [own, *child_row.values()]
