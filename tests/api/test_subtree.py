@@ -265,7 +265,7 @@ def test_stats_roll_up_queries_do_not_grow_with_the_tree(api_as, tree, spread):
     client = api_as(tree.platform_admin)
     client.get("/licenses/stats")
     few = queries_for(client, "/licenses/stats", {"subtree": "true"})
-    for i in range(5):
+    for _ in range(5):
         child = make_customer(parent=tree.platform)
         grandchild = make_customer(parent=child)
         make_license(customer=grandchild, type=spread)
