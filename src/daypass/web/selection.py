@@ -34,3 +34,8 @@ def selected_customer(request: HttpRequest) -> Customer:
 def selector_customers(request: HttpRequest) -> list[Customer]:
     """The account's customer and its whole subtree, in tree order, for the selector."""
     return list(subtree_customers(request.user.customer).only("number", "name", "depth", "path"))
+
+
+def subtree_selected(request: HttpRequest) -> bool:
+    """`?subtree=true`: the page shows the selected customer with its whole subtree (SPEC 13)."""
+    return request.GET.get("subtree") == "true"

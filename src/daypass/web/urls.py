@@ -8,6 +8,7 @@ from daypass.web.views import (
     customers,
     device_page,
     devices,
+    exports,
     license_actions,
     licenses,
     notifications,
@@ -31,6 +32,7 @@ urlpatterns = [
     path("notifications/", notifications.inbox, name="notifications"),
     path("notifications/read/", notifications.inbox_mark_read, name="notifications_read"),
     path("licenses/", licenses.license_details, name="licenses"),
+    path("licenses/export.csv", exports.license_export_csv, name="license_export"),
     path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
     path("licenses/return/", license_actions.licenses_return, name="licenses_return"),
     # Lock, unlock and unbind: one view, the operation named in the URL.
@@ -47,6 +49,7 @@ urlpatterns = [
     path("sales-records/", records.transfer_records, name="transfers"),
     path("deduction-records/", records.deduction_records, name="deductions"),
     path("devices/", devices.device_records, name="devices"),
+    path("devices/export.csv", exports.device_export_csv, name="device_export"),
     path("devices/transfer/", devices.device_transfer, name="device_transfer"),
     path("devices/<str:number>/", device_page.device_detail, name="device"),
     path("devices/<str:number>/bind/", device_page.device_bind, name="device_bind"),
