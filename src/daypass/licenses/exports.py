@@ -40,6 +40,8 @@ DEVICE_EXPORT_COLUMNS = (
     ("blacklisted", "blacklisted"),
     ("blacklisted_at", "blacklisted_at"),
     ("blacklist_reason", "blacklist_reason"),
+    ("last_refused_at", "last_refused_at"),
+    ("refused_reports", "refused_reports"),
 )
 
 Export = tuple[list[str], Iterator[list[Any]]]
