@@ -79,5 +79,5 @@ class DeviceTransferOut(Schema):
     devices: list[str]
 
 
-class ClearBlacklistIn(Schema):
+class ClearBlacklistIn(InputSchema):
     reason: str = Field(min_length=1, description="Why, for the audit log (1 to 500 characters).")

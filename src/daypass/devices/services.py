@@ -220,7 +220,6 @@ def device_clear_blacklist(
         reason=reason,
         previous_reason=previous_reason,
     )
-    device_restored(
-        device=fresh, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
-    )
+    cause = RestoreCause.MANUAL if by_hand else RESTORE_CAUSE_BY_REASON.get(reason)
+    device_restored(device=fresh, cause=cause or RestoreCause.MANUAL, now=now)
     return fresh
