@@ -112,3 +112,16 @@ def test_clear_blacklist_needs_a_reason(api_as, tree, blacklisted, body):
     assert response.status_code == 422, response.content
     assert error_of(response)["code"] == "validation_error"
     assert Device.objects.get(pk=blacklisted.pk).blacklisted
+
+
+def test_device_transfer_to_the_current_owner_says_so(api_as, tree):
+    device = make_device(customer=tree.fleet, number="AT-FLEET")
+
+    response = api_as(tree.dealer_admin).post(
+        "/devices/transfer", {"devices": [device.number], "to": tree.fleet.number}
+    )
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "validation_error"
+    assert "already belongs to Fleet" in error["message"]

@@ -258,3 +258,30 @@ def test_only_the_platform_admin_clears_a_blacklist_by_hand(tree, device_model, 
 
     assert error.value.code == code
     assert Device.objects.get(pk=device.pk).blacklisted is True
+
+
+@pytest.mark.django_db
+def test_device_transfer_to_the_current_owner_is_refused(tree, device_model, now):
+    device = factories.make_device(customer=tree.fleet, model=device_model, number="AT-FLEET")
+
+    with pytest.raises(ValidationFailed) as error:
+        devices_transfer(actor=tree.dealer_admin, devices=[device], to=tree.fleet, now=now)
+
+    assert error.value.field == "to"
+    assert "Nothing to move: device AT-FLEET already belongs to Fleet" in error.value.message
+    assert not AuditEvent.objects.filter(action="device.transfer").exists()
+
+
+@pytest.mark.django_db
+def test_device_transfer_leaves_devices_already_at_the_target_where_they_are(
+    tree, device_model, now
+):
+    there = factories.make_device(customer=tree.fleet, model=device_model, number="AT-FLEET")
+    moving = factories.make_device(customer=tree.dealer, model=device_model, number="AT-DEALER")
+
+    devices_transfer(actor=tree.dealer_admin, devices=[there, moving], to=tree.fleet, now=now)
+
+    assert set(Device.objects.filter(customer=tree.fleet).values_list("number", flat=True)) == {
+        "AT-FLEET",
+        "AT-DEALER",
+    }

@@ -23,6 +23,18 @@ def test_overview_shows_running_low_counts_linking_to_filtered_details(tree, cat
     assert [lic.card for lic, _ in listed.context["rows"]] == ["L0003"]
 
 
+def test_running_low_lists_sort_by_days_left(tree, catalog, login):
+    kind = catalog["licenses"]["unused"].type
+    factories.make_license(customer=tree.distributor, type=kind, card="L0009", available_days=2)
+    client = login(tree.distributor_admin)
+
+    below_30_url = client.get(reverse("web:home")).context["below_30_url"]
+    listed = client.get(below_30_url)
+
+    # L0009 (2 days), L0003 (5 days), L0004 (20 days): by days left, not by card
+    assert [lic.card for lic, _ in listed.context["rows"]] == ["L0009", "L0003", "L0004"]
+
+
 def test_pies_count_licenses_by_type_and_status_with_links(tree, catalog, login):
     client = login(tree.distributor_admin)
 

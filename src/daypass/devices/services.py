@@ -117,8 +117,10 @@ def devices_transfer(
     """Move devices anywhere inside the actor's subtree; their bound licenses go with them.
 
     Each license that changes owner gets a transfer with method `device`; one batch id for the
-    whole operation. A device already owned by `to` stays where it is. Moving a license owned by
-    a customer other than the actor's own is managing that customer's license (SPEC 3): the
+    whole operation. A device already owned by `to` stays where it is; when every device
+    already is, the transfer is a `validation_error` (it never reports moving what stayed put).
+    Moving a license owned
+    by a customer other than the actor's own is managing that customer's license (SPEC 3): the
     actor must be an admin (`forbidden`) and the owner must allow its superiors to manage its
     licenses (`superior_management_disabled`), else nothing moves.
     """
@@ -143,6 +145,17 @@ def devices_transfer(
         raise NotFound(message=f"Customer {to.number} not found.")
     if not actor.can_operate:
         raise Forbidden(message="Your role may not move devices.")
+    if all(d.customer_id == to.pk for d in locked):
+        # A transfer that would move nothing is refused rather than reported as done.
+        named = ", ".join(d.number for d in locked[:3]) + ("…" if len(locked) > 3 else "")
+        which = (
+            f"device {named} already belongs"
+            if len(locked) == 1
+            else (f"devices {named} already belong")
+        )
+        raise ValidationFailed(
+            message=f"Nothing to move: {which} to {to.name} ({to.number}).", field="to"
+        )
     license_pks = License.objects.filter(device__in=locked).values_list("pk", flat=True)
     licenses = lock_licenses_in_order(license_pks)
     batch = uuid.uuid4()
