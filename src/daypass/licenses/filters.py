@@ -127,7 +127,33 @@ def apply_filters(
     if not filterset.is_valid():
         field, messages = next(iter(filterset.errors.items()))
         raise ValidationFailed(message=f"{field}: {' '.join(messages)}", field=field)
+    cleaned = filterset.form.cleaned_data
+    for low, high in RANGE_PAIRS:
+        if range_reversed(cleaned.get(low), cleaned.get(high)):
+            # A reversed range would silently match nothing: say so instead.
+            raise ValidationFailed(
+                message=f"{low}: the range is reversed ({low} is after {high}).", field=low
+            )
     return filterset.qs
+
+
+# The from–to pairs of the lists' filters.
+RANGE_PAIRS = (
+    ("days_min", "days_max"),
+    ("date_from", "date_to"),
+    ("activated_from", "activated_to"),
+)
+
+
+def range_reversed(low: Any, high: Any) -> bool:
+    """True when `low`..`high` is empty because low comes after high (bounds as cleaned:
+    whole numbers, or `(instant, inclusive)` of `InstantBoundField`)."""
+    if low is None or high is None:
+        return False
+    if isinstance(low, tuple):
+        (start, _), (end, end_inclusive) = low, high
+        return start > end or (start == end and not end_inclusive)
+    return low > high
 
 
 # --- licenses ------------------------------------------------------------------------------
