@@ -36,8 +36,9 @@ def load_big_fleet(licenses: int) -> None:
     from django.db import connection
 
     from daypass.core.clock import now
+    from daypass.customers.accounts import account_create
     from daypass.customers.models import Customer
-    from daypass.customers.services import account_create, customer_create
+    from daypass.customers.services import customer_create
 
     moment = now()
     platform = Customer.objects.get(parent__isnull=True)
