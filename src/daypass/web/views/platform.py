@@ -247,6 +247,7 @@ def clear_blacklist(request: HttpRequest, number: str) -> HttpResponse:
             device=device,
             now=clock.now(),
             reason=form.cleaned_data["reason"],
+            by_hand=True,
         ),
         success=_("The blacklist of device %(number)s is cleared: it may report again.")
         % {"number": device.number},
