@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 
+from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.gate import gate_check
 from daypass.billing.models import Deduction
 from daypass.billing.schemas import DeductionPage, DeductionQuery, GateIn, GateOut
@@ -20,13 +21,11 @@ from daypass.core.api import (
     BearerToken,
     filters_of,
     idempotent,
-    json_response,
     page_of,
 )
+from daypass.core.responses import exception_response, json_response
 
 router = Router(tags=["billing"])
-
-DEDUCTION_FILTERS = ("card", "device", "result", "date_from", "date_to")
 
 
 def deduction_out(deduction: Deduction) -> dict:
@@ -48,7 +47,7 @@ def deduction_out(deduction: Deduction) -> dict:
 
 def _deduction_page(request: HttpRequest, query: DeductionQuery, card: str | None) -> dict:
     deductions = deduction_list(
-        request.auth, query.customer, filters_of(query, DEDUCTION_FILTERS), card=card
+        request.auth, query.customer, filters_of(query, DeductionFilterSet), card=card
     )
     return page_of(deductions, query, deduction_out)
 
@@ -116,8 +115,6 @@ def gate_fast_path(ninja_view: Callable[..., HttpResponse]) -> Callable[..., Htt
         try:
             return gate_reports(request, payload)
         except Exception as exc:  # noqa: BLE001 - as the operation would: the API's handlers
-            from daypass.api import api
-
-            return api.on_exception(request, exc)
+            return exception_response(request, exc)
 
     return view

@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.models import Deduction
+from daypass.core.filters import apply_filters
+from daypass.core.tenancy import customer_in_scope, visible_q
 from daypass.customers.models import Account, Customer
-from daypass.licenses.filters import apply_filters
-from daypass.licenses.selectors import license_get, selected_customer
+from daypass.licenses.selectors import license_get
 
 
 def deduction_list(
@@ -32,9 +33,9 @@ def deduction_list(
         license = license_get(actor, card)
         base = base.filter(license=license)
         if customer is None:
-            base = base.filter(customer__path__startswith=actor.customer.path)
+            base = base.filter(visible_q(actor))
         else:
-            base = base.filter(customer=selected_customer(actor, customer))
+            base = base.filter(customer=customer_in_scope(actor, customer))
     else:
-        base = base.filter(customer=selected_customer(actor, customer))
+        base = base.filter(customer=customer_in_scope(actor, customer))
     return apply_filters(DeductionFilterSet, filters, base)

@@ -7,30 +7,21 @@ statistics are those the selected customer owns itself; transfers those it took 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from daypass.core.errors import NotFound
-from daypass.core.tenancy import customer_in_scope
+from daypass.core.filters import apply_filters
+from daypass.core.limits import RUNNING_LOW_DAYS, RUNNING_VERY_LOW_DAYS
+from daypass.core.tenancy import customer_in_scope, named_in_order, named_one
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import DeviceModel
-from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet, apply_filters
+from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseStatus, LicenseType, Transfer
 from daypass.licenses.status import status_expression
 
 Filters = Mapping[str, Any] | None
-
-
-def selected_customer(actor: Account, customer: Customer | str | None) -> Customer:
-    """The customer whose data is shown: must be the actor's own or one of its sub-customers."""
-    if isinstance(customer, Customer):
-        own = actor.customer
-        if own is None or not customer.path.startswith(own.path):
-            raise NotFound(message=f"Customer {customer.number} not found.")
-        return customer
-    return customer_in_scope(actor, customer)
 
 
 def _licenses_with_status() -> QuerySet[License]:
@@ -45,20 +36,33 @@ def _licenses_with_status() -> QuerySet[License]:
 
 def license_get(actor: Account, card: str) -> License:
     """One license by card number, annotated with `status`, if the actor can see it."""
-    own = actor.customer
-    if own is None:
-        raise NotFound(message=f"License {card} not found.")
-    try:
-        return _licenses_with_status().get(card=card, customer__path__startswith=own.path)
-    except License.DoesNotExist:
-        raise NotFound(message=f"License {card} not found.") from None
+    return named_one(_licenses_with_status(), field="card", value=card, noun="License", actor=actor)
+
+
+def licenses_by_card(
+    actor: Account, cards: Sequence[str], *, queryset: QuerySet[License] | None = None
+) -> list[License]:
+    """The licenses named by card, in request order, each inside the actor's subtree (and in
+    `queryset` if given); else `NotFound` naming the first, in request order, that is not."""
+    base = queryset if queryset is not None else License.objects.select_related("customer")
+    return named_in_order(base, field="card", values=cards, noun="License", actor=actor)
+
+
+def license_type_by_code(code: str) -> LicenseType:
+    """A license type named in a request (the catalogue is shared by every customer)."""
+    return named_one(LicenseType.objects.all(), field="code", value=code, noun="License type")
+
+
+def license_types() -> QuerySet[LicenseType]:
+    """The catalogue of license types, by code, with their device models."""
+    return LicenseType.objects.prefetch_related("device_models").order_by("code")
 
 
 def license_list(
     actor: Account, customer: Customer | str | None, filters: Filters = None
 ) -> QuerySet[License]:
     """The selected customer's own licenses, filtered, ordered by card unless `order` says."""
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     base = _licenses_with_status().filter(customer=selected).order_by("card")
     return apply_filters(LicenseFilterSet, filters, base)
 
@@ -79,7 +83,7 @@ def transfer_list(
     actor: Account, customer: Customer | str | None, filters: Filters = None
 ) -> QuerySet[Transfer]:
     """Sales records in which the selected customer is the sender or the receiver, newest first."""
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     base = (
         Transfer.objects.filter(Q(from_customer=selected) | Q(to_customer=selected))
         .select_related("license", "type", "from_customer", "to_customer")
@@ -116,7 +120,7 @@ def license_overview(
     counts as filtered aggregates, so a customer owning a million licenses is read once, not
     four times (see bench/pages.py).
     """
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     low = Q(available_days__gt=0)
     rows = (
         License.objects.filter(customer=selected)
@@ -124,8 +128,8 @@ def license_overview(
         .values("type_id", "status_rank")
         .annotate(
             n=Count("pk"),
-            below_30=Count("pk", filter=low & Q(available_days__lt=30)),
-            below_7=Count("pk", filter=low & Q(available_days__lt=7)),
+            below_30=Count("pk", filter=low & Q(available_days__lt=RUNNING_LOW_DAYS)),
+            below_7=Count("pk", filter=low & Q(available_days__lt=RUNNING_VERY_LOW_DAYS)),
         )
         .order_by()
     )
@@ -162,6 +166,7 @@ def license_overview(
         )
     stats = {
         "total": sum(by_type.values()),
+        # The field names are SPEC's; the thresholds are core.limits'.
         "below_30_days": below_30,
         "below_7_days": below_7,
         "by_type": by_type,
