@@ -7,18 +7,10 @@ from django.urls import reverse
 
 from daypass.devices.models import Device
 from daypass.licenses.models import License
+from tests import factories
+from tests.web.test_pages_render import PAGES
 
 NUL = "\u0000"
-PAGES = [
-    "web:home",
-    "web:licenses",
-    "web:transfers",
-    "web:deductions",
-    "web:devices",
-    "web:customers",
-    "web:settings",
-    "web:tokens",
-]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -105,8 +97,6 @@ def test_signing_in_with_nul_is_a_422_not_a_500(tree):
 
 
 def test_selling_a_card_outside_the_subtree_among_own_cards_is_not_found(tree, catalog, login):
-    from tests import factories
-
     factories.make_license(customer=tree.sibling, type=catalog["adas"], card="S0001")
 
     response = login(tree.distributor_operator).post(
