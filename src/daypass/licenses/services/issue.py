@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.db import transaction
+
 from daypass.core.audit import audit_record
 from daypass.core.errors import ValidationFailed
 from daypass.core.limits import MAX_QUANTITY
@@ -34,6 +36,7 @@ def _next_card_sequence() -> int:
     return int(highest[len(CARD_PREFIX) :]) + 1 if highest else 1
 
 
+@transaction.atomic
 def licenses_issue(
     *,
     actor: Account,
