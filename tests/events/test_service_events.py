@@ -12,7 +12,7 @@ from daypass.billing.models import Deduction
 from daypass.customers.services import customer_settings_update
 from daypass.devices.services import device_clear_blacklist, devices_transfer
 from daypass.events.snapshots import customer_snapshot, device_snapshot
-from daypass.licenses import services as license_services
+from daypass.licenses.services import transfers as license_services
 from daypass.licenses.services import (
     license_bind,
     license_top_up,
