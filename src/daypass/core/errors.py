@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     NO_SUPERIOR = "no_superior"
     INSUFFICIENT_QUANTITY = "insufficient_quantity"
     SUPERIOR_MANAGEMENT_DISABLED = "superior_management_disabled"
+    # Operations (commands).
+    LEDGER_NOT_CLEAN = "ledger_not_clean"
 
     @property
     def http_status(self) -> int:
