@@ -208,6 +208,8 @@ MIDDLEWARE = [
     # Django's, except that a busy database never turns into SessionInterrupted.
     "daypass.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Text holding NUL: 422 before any view (SPEC 9).
+    "daypass.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

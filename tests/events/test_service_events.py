@@ -12,7 +12,6 @@ from daypass.billing.models import Deduction
 from daypass.customers.services import customer_settings_update
 from daypass.devices.services import device_clear_blacklist, devices_transfer
 from daypass.events.snapshots import customer_snapshot, device_snapshot
-from daypass.licenses import services as license_services
 from daypass.licenses.services import (
     license_bind,
     license_top_up,
@@ -20,6 +19,7 @@ from daypass.licenses.services import (
     licenses_return,
     licenses_sell,
 )
+from daypass.licenses.services import transfers as license_services
 from tests import factories
 from tests.events.conftest import events, stored
 

@@ -11,6 +11,7 @@ from ninja import Query, Router
 from ninja.decorators import decorate_view
 
 from daypass.billing.consumption import license_consumption
+from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.gate import gate_check
 from daypass.billing.models import Deduction
 from daypass.billing.schemas import (
@@ -28,13 +29,11 @@ from daypass.core.api import (
     BearerToken,
     filters_of,
     idempotent,
-    json_response,
     page_of,
 )
+from daypass.core.responses import exception_response, json_response
 
 router = Router(tags=["billing"])
-
-DEDUCTION_FILTERS = ("card", "device", "result", "date_from", "date_to")
 
 
 def deduction_out(deduction: Deduction) -> dict:
@@ -58,7 +57,7 @@ def _deduction_page(request: HttpRequest, query: DeductionQuery, card: str | Non
     deductions = deduction_list(
         request.auth,
         query.customer,
-        filters_of(query, DEDUCTION_FILTERS),
+        filters_of(query, DeductionFilterSet),
         card=card,
         subtree=query.subtree,
     )
@@ -138,8 +137,6 @@ def gate_fast_path(ninja_view: Callable[..., HttpResponse]) -> Callable[..., Htt
         try:
             return gate_reports(request, payload)
         except Exception as exc:  # noqa: BLE001 - as the operation would: the API's handlers
-            from daypass.api import api
-
-            return api.on_exception(request, exc)
+            return exception_response(request, exc)
 
     return view

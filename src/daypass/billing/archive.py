@@ -28,7 +28,7 @@ from daypass.billing.ledger_audit import (
     ledger_checkpoint_advance,
 )
 from daypass.billing.models import Deduction, DeductionResult
-from daypass.core.errors import DaypassError
+from daypass.core.errors import DaypassError, ErrorCode
 
 CSV_COLUMNS = [
     "id",
@@ -57,7 +57,7 @@ class ArchiveResult:
 class LedgerNotClean(DaypassError):
     def __init__(self, problems: list[Problem]):
         super().__init__(
-            "ledger_not_clean",
+            ErrorCode.LEDGER_NOT_CLEAN,
             f"The ledger audit found {len(problems)} problem(s); nothing was archived.",
         )
         self.problems = problems
@@ -71,7 +71,7 @@ def deductions_archive(*, before: datetime, directory: Path, now: datetime) -> A
     through = ledger_checkpoint_advance(now=now)
     if before > through:
         raise DaypassError(
-            "validation_error",
+            ErrorCode.VALIDATION_ERROR,
             f"Only deductions before the checkpoint ({through.isoformat()}, a day ago) can be "
             "archived.",
         )

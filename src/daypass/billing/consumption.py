@@ -23,10 +23,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
 from daypass.billing.models import Deduction, DeductionResult
-from daypass.core.tenancy import owned_within
+from daypass.core.tenancy import customer_in_scope, owned_within
 from daypass.customers.models import Account, Customer
 from daypass.licenses.models import License, LicenseType
-from daypass.licenses.selectors import selected_customer
 
 RATE_WINDOW_DAYS = 28
 CONSUMPTION_DAYS_DEFAULT = 90
@@ -65,7 +64,7 @@ def license_consumption(
     subtree: bool = False,
 ) -> dict[str, Any]:
     """`{"items": [...], "forecast": {...}}` as SPEC 13 defines it (four aggregate queries)."""
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     today = now.astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
     deductions = Deduction.objects.filter(owned_within(selected, subtree=subtree))

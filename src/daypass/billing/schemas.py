@@ -9,12 +9,11 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from daypass.core.schemas import STRICT, PageQuery, SubtreeQuery
+from daypass.core.limits import CODE_MAX_LENGTH, MAX_GATE_BATCH
+from daypass.core.schemas import DATE_HELP, STRICT, PageQuery, SubtreeQuery
 from daypass.licenses.schemas import CustomerQuery
 
 GateReason = Literal["paid", "charged", "unknown_device", "blacklisted", "no_valid_license"]
-DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
-MAX_GATE_BATCH = 1000
 
 
 class DeductionOut(Schema):
@@ -51,7 +50,7 @@ class DeductionQuery(PageQuery, SubtreeQuery):
 class GateReportIn(BaseModel):
     model_config = STRICT
 
-    device: str = Field(min_length=1, max_length=64)
+    device: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
 
 
 class GateIn(BaseModel):

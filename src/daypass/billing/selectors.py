@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.models import Deduction
-from daypass.core.tenancy import owned_within
+from daypass.core.filters import apply_filters
+from daypass.core.tenancy import customer_in_scope, owned_within, visible_q
 from daypass.customers.models import Account, Customer
-from daypass.licenses.filters import apply_filters
-from daypass.licenses.selectors import license_get, selected_customer
+from daypass.licenses.selectors import license_get
 
 
 def deduction_list(
@@ -36,9 +36,9 @@ def deduction_list(
         license = license_get(actor, card)
         base = base.filter(license=license)
         if customer is None:
-            base = base.filter(customer__path__startswith=actor.customer.path)
+            base = base.filter(visible_q(actor))
         else:
-            base = base.filter(owned_within(selected_customer(actor, customer), subtree=subtree))
+            base = base.filter(owned_within(customer_in_scope(actor, customer), subtree=subtree))
     else:
-        base = base.filter(owned_within(selected_customer(actor, customer), subtree=subtree))
+        base = base.filter(owned_within(customer_in_scope(actor, customer), subtree=subtree))
     return apply_filters(DeductionFilterSet, filters, base)

@@ -5,21 +5,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from functools import wraps
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.http import HttpRequest, HttpResponse
+from django_filters import FilterSet
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 
 from daypass.core import clock
 from daypass.core.errors import Forbidden, Unauthenticated
+from daypass.core.filters import filter_names
 from daypass.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key_of, run_idempotently
+from daypass.core.responses import dumps, exception_response
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.customers.models import Role
 from daypass.customers.tokens import token_authenticate
@@ -29,25 +30,7 @@ if TYPE_CHECKING:
 
     from daypass.customers.models import Account
 
-logger = logging.getLogger("daypass.api")
-
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-# Error codes for HTTP statuses raised by the framework itself (not by a DaypassError).
-CODE_BY_STATUS: dict[int, str] = {
-    HTTPStatus.BAD_REQUEST: "bad_request",
-    HTTPStatus.UNAUTHORIZED: "unauthenticated",
-    HTTPStatus.FORBIDDEN: "forbidden",
-    HTTPStatus.NOT_FOUND: "not_found",
-    HTTPStatus.METHOD_NOT_ALLOWED: "method_not_allowed",
-    HTTPStatus.CONFLICT: "conflict",
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
-    HTTPStatus.UNPROCESSABLE_ENTITY: "validation_error",
-    HTTPStatus.TOO_MANY_REQUESTS: "throttled",
-    HTTPStatus.INTERNAL_SERVER_ERROR: "internal_error",
-    HTTPStatus.SERVICE_UNAVAILABLE: "busy",
-}
 
 # Documented on every authenticated operation, so the OpenAPI document says what may come back.
 ERROR_RESPONSES: dict[int, type] = {
@@ -63,23 +46,6 @@ ERROR_RESPONSES: dict[int, type] = {
 }
 
 
-def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_UTC_Z, default=str)
-
-
-def error_response(status: int, code: str, message: str) -> HttpResponse:
-    return HttpResponse(
-        dumps({"error": {"code": code, "message": message}}),
-        status=status,
-        content_type=JSON_CONTENT_TYPE,
-    )
-
-
-def json_response(data: Any, *, status: int = 200) -> HttpResponse:
-    """An answer rendered directly, skipping Ninja's output validation (for hot paths)."""
-    return HttpResponse(dumps(data), status=status, content_type=JSON_CONTENT_TYPE)
-
-
 class OrjsonRenderer(BaseRenderer):
     media_type = "application/json"
     charset = "utf-8"
@@ -90,6 +56,7 @@ class OrjsonRenderer(BaseRenderer):
 
 class OrjsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
+        # Text holding NUL never gets here: core.middleware.RejectNulMiddleware answers 422.
         return orjson.loads(request.body)
 
 
@@ -163,8 +130,6 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from daypass.api import api  # the one NinjaAPI, for its exception handlers
-
         if IDEMPOTENCY_HEADER not in request.headers:
             return run(request, *args, **kwargs)
         account = authenticated_account(request)
@@ -180,7 +145,7 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 now=clock.now(),
             )
         except Exception as exc:
-            return api.on_exception(request, exc)
+            return exception_response(request, exc)
 
     return wrapper
 
@@ -202,10 +167,11 @@ def page_of(
     return {"items": [serialize(row) for row in chunk], "count": count}
 
 
-def filters_of(query: Any, names: tuple[str, ...]) -> dict[str, str]:
-    """The query's filter values as the FilterSets read them (strings; booleans true/false)."""
+def filters_of(query: Any, filterset_class: type[FilterSet]) -> dict[str, str]:
+    """The query's values of the list's filters (the FilterSet's names), as the FilterSet reads
+    them (strings; booleans true/false)."""
     filters = {}
-    for name in names:
+    for name in filter_names(filterset_class):
         value = getattr(query, name)
         if value is None:
             continue

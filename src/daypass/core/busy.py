@@ -19,11 +19,11 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
-from daypass.core.errors import DaypassError
+from daypass.core.errors import DaypassError, ErrorCode
 
 logger = logging.getLogger("daypass.busy")
 
-BUSY_CODE = "busy"
+BUSY_CODE = ErrorCode.BUSY
 # Seconds a client should wait before trying again: the longest batch holds a lock about this
 # long (see bench/batches.py), so a retry after it usually finds the database free.
 RETRY_AFTER_SECONDS = 2

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
-from daypass.core.errors import DaypassError, ValidationFailed
+from daypass.core.errors import DaypassError, ErrorCode, ValidationFailed
 from daypass.core.models import IdempotencyRecord
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 class IdempotencyKeyReused(DaypassError):
-    code = "idempotency_key_reused"
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
 
 
 def request_fingerprint(request: HttpRequest) -> str:

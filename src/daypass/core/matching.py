@@ -25,6 +25,7 @@ from django import forms
 from django.db.models import CharField, Lookup, Q, QuerySet, TextField
 
 from daypass.core.errors import ValidationFailed
+from daypass.core.filters import TextField as FilterTextField
 
 WILDCARD = "*"
 PATTERN_HELP = "use a whole number, a prefix like ABC* or the last digits like *1234."
@@ -56,7 +57,9 @@ def number_pattern(value: str, *, field: str) -> NumberPattern:
     raise ValidationFailed(message=f"{field}: {PATTERN_HELP}", field=field)
 
 
-class NumberPatternField(forms.CharField):
+class NumberPatternField(FilterTextField):
+    """Text (NUL refused, like every filter's text) parsed as a number pattern."""
+
     def to_python(self, value: Any) -> NumberPattern | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:

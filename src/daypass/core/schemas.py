@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict
 
+from daypass.core.limits import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
+
 # SPEC 9: JSON types are strict. A request body never turns "5" into 5, true into 1, or 0 and
 # "true" into booleans: each is a 422. (Strings are never made from numbers either.)
 STRICT = ConfigDict(strict=True)
 
-MAX_PAGE_SIZE = 500
-# Bounds the row offset to what every database accepts as an integer.
-MAX_PAGE = 10_000_000
-DEFAULT_PAGE_SIZE = 50
+DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
 
 
 class ErrorBody(Schema):

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from daypass.core.audit import audit_record
-from daypass.core.errors import DaypassError
+from daypass.core.errors import DaypassError, ErrorCode
 from daypass.core.models import LoginCounter
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ UNKNOWN_ADDRESS = "-"
 
 
 class LoginThrottled(DaypassError):
-    code = "throttled"
+    code = ErrorCode.THROTTLED
 
     def __init__(self, message: str = "", *, retry_after: int):
         super().__init__(message=message)

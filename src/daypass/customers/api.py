@@ -9,9 +9,9 @@ from ninja.decorators import decorate_view
 
 from daypass.core import clock
 from daypass.core.api import ERROR_RESPONSES, BearerToken, idempotent, page_of
-from daypass.core.errors import NotFound, Unauthenticated
+from daypass.core.errors import Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
-from daypass.core.tenancy import customer_in_scope, subtree_customers
+from daypass.core.tenancy import customer_in_scope
 from daypass.core.throttle import login_check
 from daypass.customers.accounts import (
     account_change_own_password,
@@ -36,7 +36,7 @@ from daypass.customers.schemas import (
     TokenIn,
     TokenOut,
 )
-from daypass.customers.selectors import account_list
+from daypass.customers.selectors import account_list, customer_get, customer_subtree
 from daypass.customers.services import customer_create_with_admin, customer_settings_update
 from daypass.customers.tokens import token_create, token_revoke
 
@@ -55,14 +55,6 @@ def customer_out(customer: Customer, parent_number: str | None = None) -> dict:
         "allow_superior_manage_licenses": customer.allow_superior_manage_licenses,
         "allow_auto_renew": customer.allow_auto_renew,
     }
-
-
-def customer_by_number(number: str) -> Customer:
-    """A customer named in a request body; the service decides whether the actor may use it."""
-    customer = Customer.objects.select_related("parent").filter(number=number).first()
-    if customer is None:
-        raise NotFound(message=f"Customer {number} not found.")
-    return customer
 
 
 def _console_or_api_account(request: HttpRequest, username: str, password: str) -> Account | None:
@@ -127,8 +119,7 @@ class CustomerListQuery(PageQuery):
 @router.get("/customers", response={200: CustomerPage, **ERROR_RESPONSES})
 def customer_list(request: HttpRequest, query: Query[CustomerListQuery]):
     """The subtree of the selected customer (your own by default), self first."""
-    root = customer_in_scope(request.auth, query.customer)
-    customers = subtree_customers(root).select_related("parent")
+    customers = customer_subtree(request.auth, query.customer)
     return page_of(
         customers, query, lambda c: customer_out(c, c.parent.number if c.parent else None)
     )
@@ -138,7 +129,7 @@ def customer_list(request: HttpRequest, query: Query[CustomerListQuery]):
 @decorate_view(idempotent)
 def customer_create(request: HttpRequest, payload: CustomerCreateIn):
     actor: Account = request.auth
-    parent = customer_by_number(payload.parent) if payload.parent else actor.customer
+    parent = customer_get(actor, payload.parent) if payload.parent else actor.customer
     customer = customer_create_with_admin(
         actor=actor,
         parent=parent,

@@ -40,12 +40,6 @@ class Customer(models.Model):
     def is_platform(self) -> bool:
         return self.parent_id is None
 
-    def is_in_subtree_of(self, other: "Customer") -> bool:
-        return self.path.startswith(other.path)
-
-    def is_superior_of(self, other: "Customer") -> bool:
-        return other.path.startswith(self.path) and other.pk != self.pk
-
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"

@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from daypass.core.limits import NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
 from daypass.core.schemas import InputSchema
 from daypass.customers.tokens import MAX_TOKEN_DAYS
 
@@ -34,12 +35,12 @@ class MeOut(Schema):
 
 
 class CustomerCreateIn(InputSchema):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
     parent: str | None = Field(
         None, description="Parent customer number; the caller's own customer if omitted."
     )
-    admin_username: str = Field(min_length=1, max_length=150)
-    admin_password: str = Field(min_length=1, max_length=128)
+    admin_username: str = Field(min_length=1, max_length=USERNAME_MAX_LENGTH)
+    admin_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
 class CustomerSettingsIn(InputSchema):
@@ -50,8 +51,8 @@ class CustomerSettingsIn(InputSchema):
 
 
 class AccountCreateIn(InputSchema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=128)
+    username: str = Field(min_length=1, max_length=USERNAME_MAX_LENGTH)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
     role: RoleName
 
 
@@ -84,17 +85,17 @@ class AccountUpdateIn(InputSchema):
 
 
 class PasswordSetIn(InputSchema):
-    password: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
 class OwnPasswordIn(InputSchema):
-    current_password: str = Field(max_length=128)
-    password: str = Field(min_length=1, max_length=128)
+    current_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
 class TokenIn(InputSchema):
-    username: str = Field(max_length=150)
-    password: str = Field(max_length=128)
+    username: str = Field(max_length=USERNAME_MAX_LENGTH)
+    password: str = Field(max_length=PASSWORD_MAX_LENGTH)
     expires_in_days: int = Field(
         None,
         ge=1,

@@ -13,7 +13,9 @@ from datetime import datetime
 from django.db import transaction
 
 from daypass.core.audit import audit_record
-from daypass.core.errors import Forbidden, NotFound, ValidationFailed
+from daypass.core.errors import Forbidden, ValidationFailed
+from daypass.core.limits import NAME_MAX_LENGTH
+from daypass.core.tenancy import require_admin, require_customer_visible
 from daypass.customers.accounts import account_insert
 from daypass.customers.models import Account, Customer, Role
 from daypass.events.emit import event_emit
@@ -21,21 +23,10 @@ from daypass.events.snapshots import customer_snapshot
 from daypass.events.types import EventType
 
 PATH_SEGMENT_WIDTH = 8
-NAME_MAX_LENGTH = 200
 
 
 def _path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}d}/"
-
-
-def _require_visible(actor: Account, customer: Customer) -> None:
-    if actor.customer is None or not customer.path.startswith(actor.customer.path):
-        raise NotFound(message=f"Customer {customer.number} not found.")
-
-
-def _require_admin(actor: Account, what: str) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden(message=f"Only an administrator may {what}.")
 
 
 @transaction.atomic
@@ -51,8 +42,8 @@ def customer_create(
     if actor is not None:
         if parent is None:
             raise ValidationFailed(message="parent is required.", field="parent")
-        _require_visible(actor, parent)
-        _require_admin(actor, "create sub-customers")
+        require_customer_visible(actor, parent)
+        require_admin(actor, "create sub-customers")
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed(
             message=f"name must be 1 to {NAME_MAX_LENGTH} characters.", field="name"
@@ -125,7 +116,7 @@ def customer_settings_update(
     Each switch that changes writes one audit event (`allowed`, `previous`); a switch set to
     the value it has changes nothing and writes nothing.
     """
-    _require_visible(actor, customer)
+    require_customer_visible(actor, customer)
     if actor.customer_id != customer.pk or actor.role != Role.ADMIN:
         raise Forbidden(message="Only the customer's own administrator may change its settings.")
     wanted = {

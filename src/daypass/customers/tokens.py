@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from daypass.core.audit import audit_record
 from daypass.core.errors import NotFound, ValidationFailed
+from daypass.core.tenancy import in_subtree_of
 from daypass.customers.models import Account, ApiToken, Customer, Role
 
 # Writing last_used_at on every call would turn every gate request into a write; a minute of
@@ -123,7 +124,7 @@ def token_revoke(*, actor: Account, token: ApiToken, now: datetime) -> ApiToken:
         actor.is_admin
         and actor.customer is not None
         and owner.customer is not None
-        and owner.customer.is_in_subtree_of(actor.customer)
+        and in_subtree_of(owner.customer, actor.customer)
     )
     if not allowed:
         raise NotFound(message="No such token.")

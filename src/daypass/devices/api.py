@@ -8,10 +8,10 @@ from ninja.decorators import decorate_view
 
 from daypass.core import clock
 from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
-from daypass.core.errors import NotFound
 from daypass.core.schemas import PageQuery
-from daypass.customers.api import customer_by_number
-from daypass.devices.models import Device, DeviceModel
+from daypass.customers.selectors import customer_get
+from daypass.devices.filters import DeviceFilterSet
+from daypass.devices.models import Device
 from daypass.devices.schemas import (
     ClearBlacklistIn,
     DeviceIn,
@@ -24,7 +24,13 @@ from daypass.devices.schemas import (
     DeviceTransferIn,
     DeviceTransferOut,
 )
-from daypass.devices.selectors import device_get, device_list
+from daypass.devices.selectors import (
+    device_get,
+    device_list,
+    device_model_by_code,
+    device_models,
+    devices_by_number,
+)
 from daypass.devices.services import (
     device_clear_blacklist,
     device_model_create,
@@ -33,8 +39,6 @@ from daypass.devices.services import (
 )
 
 router = Router(tags=["devices"])
-
-FILTER_FIELDS = ("number", "model", "blacklisted", "refused_within_days")
 
 
 def device_out(device: Device) -> dict:
@@ -52,18 +56,11 @@ def device_out(device: Device) -> dict:
     }
 
 
-def device_model_by_code(code: str) -> DeviceModel:
-    model = DeviceModel.objects.filter(code=code).first()
-    if model is None:
-        raise NotFound(message=f"Device model {code} not found.")
-    return model
-
-
 @router.get("/device-models", response={200: DeviceModelPage, **ERROR_RESPONSES})
 def device_model_list(request: HttpRequest, query: Query[PageQuery]):
     # Device models are a catalogue shared by every customer.
     return page_of(
-        DeviceModel.objects.order_by("code"),
+        device_models(),
         query,
         lambda m: {"code": m.code, "name": m.name},
     )
@@ -81,7 +78,7 @@ def device_model_add(request: HttpRequest, payload: DeviceModelIn):
 @router.get("/devices", response={200: DevicePage, **ERROR_RESPONSES})
 def device_list_endpoint(request: HttpRequest, query: Query[DeviceQuery]):
     devices = device_list(
-        request.auth, query.customer, filters_of(query, FILTER_FIELDS), subtree=query.subtree
+        request.auth, query.customer, filters_of(query, DeviceFilterSet), subtree=query.subtree
     )
     return page_of(devices, query, device_out)
 
@@ -93,7 +90,7 @@ def device_add(request: HttpRequest, payload: DeviceIn):
         actor=request.auth,
         number=payload.number,
         model=device_model_by_code(payload.model),
-        customer=customer_by_number(payload.customer),
+        customer=customer_get(request.auth, payload.customer),
         now=clock.now(),
     )
     return Status(201, device_out(device))
@@ -102,14 +99,9 @@ def device_add(request: HttpRequest, payload: DeviceIn):
 @router.post("/devices/transfer", response={200: DeviceTransferOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
 def device_transfer(request: HttpRequest, payload: DeviceTransferIn):
-    numbers = list(dict.fromkeys(payload.devices))
-    devices = list(Device.objects.filter(number__in=numbers))
-    if len(devices) != len(numbers):
-        missing = sorted(set(numbers) - {d.number for d in devices})[0]
-        raise NotFound(message=f"Device {missing} not found.")
-    result = devices_transfer(
-        actor=request.auth, devices=devices, to=customer_by_number(payload.to), now=clock.now()
-    )
+    devices = devices_by_number(request.auth, payload.devices)
+    to = customer_get(request.auth, payload.to)
+    result = devices_transfer(actor=request.auth, devices=devices, to=to, now=clock.now())
     return {"batch": result.batch, "devices": [d.number for d in result.devices]}
 
 

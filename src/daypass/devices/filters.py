@@ -8,9 +8,9 @@ import django_filters
 from django.db.models import QuerySet
 
 from daypass.core import clock
+from daypass.core.filters import StrictBooleanFilter, TextFilter, WholeNumberFilter
 from daypass.core.matching import NumberPatternFilter
 from daypass.devices.models import Device
-from daypass.licenses.filters import StrictBooleanFilter, WholeNumberFilter
 
 # "Refused in the last N days" goes back ten years at most.
 MAX_REFUSED_WITHIN_DAYS = 3650
@@ -18,7 +18,7 @@ MAX_REFUSED_WITHIN_DAYS = 3650
 
 class DeviceFilterSet(django_filters.FilterSet):
     number = NumberPatternFilter(field_name="number")
-    model = django_filters.CharFilter(field_name="model__code")
+    model = TextFilter(field_name="model__code")
     blacklisted = StrictBooleanFilter(field_name="blacklisted")
     # Liveness (SPEC 14): devices whose reports were refused in the last N days.
     refused_within_days = WholeNumberFilter(

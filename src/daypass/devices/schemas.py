@@ -7,6 +7,12 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from daypass.core.limits import (
+    CODE_MAX_LENGTH,
+    CUSTOMER_NUMBER_MAX_LENGTH,
+    MAX_QUANTITY,
+    NAME_MAX_LENGTH,
+)
 from daypass.core.schemas import InputSchema, PageQuery, SubtreeQuery
 from daypass.devices.filters import MAX_REFUSED_WITHIN_DAYS
 
@@ -22,8 +28,8 @@ class DeviceModelPage(Schema):
 
 
 class DeviceModelIn(InputSchema):
-    code: str = Field(min_length=1, max_length=64)
-    name: str = Field("", max_length=200)
+    code: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
+    name: str = Field("", max_length=NAME_MAX_LENGTH)
 
 
 class DeviceOut(Schema):
@@ -64,14 +70,14 @@ class DeviceQuery(PageQuery, SubtreeQuery):
 
 
 class DeviceIn(InputSchema):
-    number: str = Field(min_length=1, max_length=64)
-    model: str = Field(min_length=1, max_length=64)
-    customer: str = Field(min_length=1, max_length=16)
+    number: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
+    model: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
+    customer: str = Field(min_length=1, max_length=CUSTOMER_NUMBER_MAX_LENGTH)
 
 
 class DeviceTransferIn(InputSchema):
-    devices: list[str] = Field(min_length=1, max_length=100_000)
-    to: str = Field(min_length=1, max_length=16)
+    devices: list[str] = Field(min_length=1, max_length=MAX_QUANTITY)
+    to: str = Field(min_length=1, max_length=CUSTOMER_NUMBER_MAX_LENGTH)
 
 
 class DeviceTransferOut(Schema):

@@ -14,10 +14,20 @@ from django.db import IntegrityError, transaction
 
 from daypass.core.audit import audit_record
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
+from daypass.core.limits import AUDIT_MAX_ITEMS, CODE_MAX_LENGTH, NAME_MAX_LENGTH
+from daypass.core.tenancy import (
+    customer_visible_to,
+    require_customer_visible,
+    require_platform_admin,
+)
 from daypass.customers.models import Account, Customer
+from daypass.devices.locks import lock_device, lock_devices_in_order
 from daypass.devices.models import Device, DeviceModel
 from daypass.events.causes import device_restored
 from daypass.events.types import RestoreCause
+from daypass.licenses.models import License, TransferMethod
+from daypass.licenses.permissions import require_owner_operation
+from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
 
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
@@ -33,25 +43,6 @@ class TransferResult:
     devices: list[Device]
 
 
-def lock_device(pk: int) -> Device:
-    """Lock one device and return it fresh.
-
-    The locking query joins nothing (see `licenses.services.lock_licenses_in_order`).
-    """
-    if not Device.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
-        raise NotFound(message="Device not found.")
-    return Device.objects.select_related("customer", "model").get(pk=pk)
-
-
-def _visible(actor: Account, customer: Customer) -> bool:
-    return actor.customer is not None and customer.path.startswith(actor.customer.path)
-
-
-def _require_platform_admin(actor: Account, what: str) -> None:
-    if not actor.is_platform_admin:
-        raise Forbidden(message=f"Only the platform administrator may {what}.")
-
-
 def _clean_code(value: str, *, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value or len(value) > max_length:
@@ -63,11 +54,13 @@ def _clean_code(value: str, *, field: str, max_length: int) -> str:
 
 @transaction.atomic
 def device_model_create(*, actor: Account, code: str, name: str, now: datetime) -> DeviceModel:
-    _require_platform_admin(actor, "create device models")
-    code = _clean_code(code, field="code", max_length=64)
+    require_platform_admin(actor, "create device models")
+    code = _clean_code(code, field="code", max_length=CODE_MAX_LENGTH)
     name = (name or "").strip()
-    if len(name) > 200:
-        raise ValidationFailed(message="name must be at most 200 characters.", field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(
+            message=f"name must be at most {NAME_MAX_LENGTH} characters.", field="name"
+        )
     if DeviceModel.objects.filter(code=code).exists():
         raise ValidationFailed(message=f"Device model {code} already exists.", field="code")
     try:
@@ -86,10 +79,9 @@ def device_register(
     *, actor: Account, number: str, model: DeviceModel, customer: Customer, now: datetime
 ) -> Device:
     """Register a new unit for `customer` (platform admin)."""
-    _require_platform_admin(actor, "register devices")
-    if not _visible(actor, customer):
-        raise NotFound(message=f"Customer {customer.number} not found.")
-    number = _clean_code(number, field="number", max_length=64)
+    require_platform_admin(actor, "register devices")
+    require_customer_visible(actor, customer)
+    number = _clean_code(number, field="number", max_length=CODE_MAX_LENGTH)
     if Device.objects.filter(number=number).exists():
         raise ValidationFailed(message=f"Device {number} already exists.", field="number")
     try:
@@ -124,25 +116,17 @@ def devices_transfer(
     actor must be an admin (`forbidden`) and the owner must allow its superiors to manage its
     licenses (`superior_management_disabled`), else nothing moves.
     """
-    from daypass.licenses.models import License, TransferMethod
-    from daypass.licenses.permissions import require_owner_operation
-    from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
-
     if not devices:
         raise ValidationFailed(message="Name at least one device.", field="devices")
     pks = sorted({d.pk for d in devices})
-    # Lock without joins (see licenses.services.lock_licenses_in_order), then read.
-    list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
-    locked = list(
-        Device.objects.select_related("customer", "model").filter(pk__in=pks).order_by("pk")
-    )
-    if len(locked) != len(pks):
-        raise NotFound(message="Device not found.")
-    for device in locked:
-        if not _visible(actor, device.customer):
+    locked = lock_devices_in_order(pks)
+    by_pk = {device.pk: device for device in locked}
+    # The first device, in request order, that is gone or outside the subtree decides.
+    for device in devices:
+        fresh = by_pk.get(device.pk)
+        if fresh is None or not customer_visible_to(actor, fresh.customer):
             raise NotFound(message=f"Device {device.number} not found.")
-    if not _visible(actor, to):
-        raise NotFound(message=f"Customer {to.number} not found.")
+    require_customer_visible(actor, to)
     if not actor.can_operate:
         raise Forbidden(message="Your role may not move devices.")
     if all(d.customer_id == to.pk for d in locked):
@@ -185,9 +169,9 @@ def devices_transfer(
         target=str(batch),
         to=to.number,
         from_customers=from_customers,
-        devices=[d.number for d in locked[:200]],
+        devices=[d.number for d in locked[:AUDIT_MAX_ITEMS]],
         count=len(locked),
-        licenses=[lic.card for lic in moving[:200]],
+        licenses=[lic.card for lic in moving[:AUDIT_MAX_ITEMS]],
     )
     return TransferResult(batch=batch, devices=sorted(locked, key=lambda d: d.number))
 
@@ -204,9 +188,9 @@ def device_clear_blacklist(
     a typed reason can never pass for one of the automatic ones.
     """
     if by_hand or reason not in AUTOMATIC_BLACKLIST_CLEAR_REASONS:
-        if not _visible(actor, device.customer):
+        if not customer_visible_to(actor, device.customer):
             raise NotFound(message=f"Device {device.number} not found.")
-        _require_platform_admin(actor, "clear a blacklist by hand")
+        require_platform_admin(actor, "clear a blacklist by hand")
         reason = reason.strip()
         if not reason or len(reason) > BLACKLIST_CLEAR_REASON_MAX or "\x00" in reason:
             raise ValidationFailed(

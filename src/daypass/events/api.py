@@ -10,11 +10,9 @@ from ninja import Query, Router
 from daypass.core.api import ERROR_RESPONSES, filters_of, page_of
 from daypass.events.models import Event
 from daypass.events.schemas import EventPage, EventQuery
-from daypass.events.selectors import event_list
+from daypass.events.selectors import EventFilterSet, event_list
 
 router = Router(tags=["events"])
-
-EVENT_FILTERS = ("type", "date_from", "date_to")
 
 
 def event_out(event: Event) -> dict[str, Any]:
@@ -35,6 +33,6 @@ def event_list_endpoint(request: HttpRequest, query: Query[EventQuery]):
         request.auth,
         query.customer,
         subtree=query.subtree,
-        filters=filters_of(query, EVENT_FILTERS),
+        filters=filters_of(query, EventFilterSet),
     )
     return page_of(events, query, event_out)

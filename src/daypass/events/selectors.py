@@ -8,14 +8,14 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from daypass.core.filters import InstantFromFilter, InstantToFilter, TextFilter, apply_filters
+from daypass.core.tenancy import customer_in_scope
 from daypass.customers.models import Account, Customer
 from daypass.events.models import Event
-from daypass.licenses.filters import InstantFromFilter, InstantToFilter, apply_filters
-from daypass.licenses.selectors import selected_customer
 
 
 class EventFilterSet(django_filters.FilterSet):
-    type = django_filters.CharFilter(field_name="type")
+    type = TextFilter(field_name="type")
     date_from = InstantFromFilter(field_name="at")
     date_to = InstantToFilter(field_name="at")
 
@@ -32,7 +32,7 @@ def event_list(
     filters: Mapping[str, Any] | None = None,
 ) -> QuerySet[Event]:
     """The selected customer's events (with `subtree`, also its sub-customers'), newest first."""
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     events = Event.objects.select_related("customer")
     if subtree:
         events = events.filter(customer__path__startswith=selected.path)

@@ -12,12 +12,14 @@ from ninja.decorators import decorate_view
 
 from daypass.core import clock
 from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
-from daypass.core.errors import NotFound, ValidationFailed
+from daypass.core.errors import ValidationFailed
 from daypass.core.schemas import PageQuery
 from daypass.core.tenancy import customer_in_scope
-from daypass.customers.api import customer_by_number, customer_out
+from daypass.customers.api import customer_out
+from daypass.customers.selectors import customer_get
 from daypass.devices.api import device_out
-from daypass.devices.models import Device, DeviceModel
+from daypass.devices.selectors import device_get, device_models_by_code
+from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseType, Transfer
 from daypass.licenses.schemas import (
     BatchOut,
@@ -47,6 +49,9 @@ from daypass.licenses.selectors import (
     license_list,
     license_stats,
     license_summary,
+    license_type_by_code,
+    license_types,
+    licenses_by_card,
     transfer_list,
 )
 from daypass.licenses.services import (
@@ -64,21 +69,6 @@ from daypass.licenses.services import (
 from daypass.licenses.status import license_status
 
 router = Router(tags=["licenses"])
-
-LICENSE_FILTERS = (
-    "card",
-    "type",
-    "status",
-    "days_min",
-    "days_max",
-    "activated_from",
-    "activated_to",
-    "device",
-    "locked",
-    "order",
-)
-TRANSFER_FILTERS = ("card", "type", "method", "date_from", "date_to")
-
 
 # --- shapes ---------------------------------------------------------------------------------
 
@@ -135,23 +125,6 @@ def transfer_out(transfer: Transfer) -> dict:
 # --- lookups of objects named in a request --------------------------------------------------
 
 
-def license_type_by_code(code: str) -> LicenseType:
-    license_type = LicenseType.objects.filter(code=code).first()
-    if license_type is None:
-        raise NotFound(message=f"License type {code} not found.")
-    return license_type
-
-
-def licenses_by_card(cards: list[str]) -> list[License]:
-    """The licenses named by card; the service then checks the actor may act on each."""
-    unique = list(dict.fromkeys(cards))
-    licenses = list(License.objects.select_related("customer").filter(card__in=unique))
-    if len(licenses) != len(unique):
-        missing = sorted(set(unique) - {lic.card for lic in licenses})[0]
-        raise NotFound(message=f"License {missing} not found.")
-    return licenses
-
-
 def batch_choice(payload: SellIn | ReturnIn) -> None:
     if payload.cards and payload.quantity is not None:
         raise ValidationFailed(message="Give either cards or quantity, not both.", field="cards")
@@ -165,18 +138,13 @@ def batch_choice(payload: SellIn | ReturnIn) -> None:
 @router.get("/license-types", response={200: LicenseTypePage, **ERROR_RESPONSES})
 def license_type_list(request: HttpRequest, query: Query[PageQuery]):
     # License types are a catalogue shared by every customer.
-    types = LicenseType.objects.prefetch_related("device_models").order_by("code")
-    return page_of(types, query, license_type_out)
+    return page_of(license_types(), query, license_type_out)
 
 
 @router.post("/license-types", response={201: LicenseTypeOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
 def license_type_add(request: HttpRequest, payload: LicenseTypeIn):
-    codes = list(dict.fromkeys(payload.models))
-    models = list(DeviceModel.objects.filter(code__in=codes))
-    if len(models) != len(codes):
-        missing = sorted(set(codes) - {m.code for m in models})[0]
-        raise NotFound(message=f"Device model {missing} not found.")
+    models = device_models_by_code(payload.models)
     license_type = license_type_create(
         actor=request.auth,
         code=payload.code,
@@ -196,7 +164,7 @@ def license_type_add(request: HttpRequest, payload: LicenseTypeIn):
 @router.get("/licenses", response={200: LicensePage, **ERROR_RESPONSES})
 def license_list_endpoint(request: HttpRequest, query: Query[LicenseQuery]):
     licenses = license_list(
-        request.auth, query.customer, filters_of(query, LICENSE_FILTERS), subtree=query.subtree
+        request.auth, query.customer, filters_of(query, LicenseFilterSet), subtree=query.subtree
     )
     return page_of(licenses, query, license_out)
 
@@ -227,7 +195,7 @@ def license_issue(request: HttpRequest, payload: IssueIn):
         actor=request.auth,
         license_type=license_type_by_code(payload.type),
         quantity=payload.quantity,
-        customer=customer_by_number(payload.customer) if payload.customer else None,
+        customer=customer_get(request.auth, payload.customer) if payload.customer else None,
         now=clock.now(),
     )
     return Status(201, {"cards": [lic.card for lic in licenses]})
@@ -238,9 +206,9 @@ def license_issue(request: HttpRequest, payload: IssueIn):
 def license_sell(request: HttpRequest, payload: SellIn):
     actor = request.auth
     batch_choice(payload)
-    to = customer_by_number(payload.to)
+    to = customer_get(actor, payload.to)
     if payload.cards:
-        licenses = licenses_by_card(payload.cards)
+        licenses = licenses_by_card(actor, payload.cards)
     else:
         licenses = licenses_batch_select(
             actor=actor,
@@ -259,7 +227,7 @@ def license_return(request: HttpRequest, payload: ReturnIn):
     actor = request.auth
     batch_choice(payload)
     if payload.cards:
-        licenses = licenses_by_card(payload.cards)
+        licenses = licenses_by_card(actor, payload.cards)
     else:
         licenses = licenses_batch_select(
             actor=actor,
@@ -305,11 +273,9 @@ def license_unbind_endpoint(request: HttpRequest, card: str):
 @decorate_view(idempotent)
 def license_bind_endpoint(request: HttpRequest, card: str, payload: BindIn):
     license = license_get(request.auth, card)
-    # Looked up globally: the service answers not_found for a device the actor cannot see and
-    # device_not_in_subtree for one outside the license owner's subtree.
-    device = Device.objects.filter(number=payload.device).first()
-    if device is None:
-        raise NotFound(message=f"Device {payload.device} not found.")
+    # A device outside the actor's subtree is not_found; one inside it but outside the license
+    # owner's subtree is the service's device_not_in_subtree.
+    device = device_get(request.auth, payload.device)
     bound = license_bind(actor=request.auth, license=license, device=device, now=clock.now())
     return license_out(bound)
 
@@ -330,7 +296,7 @@ def transfer_list_endpoint(request: HttpRequest, query: Query[TransferQuery]):
     transfers = transfer_list(
         request.auth,
         query.customer,
-        filters_of(query, TRANSFER_FILTERS),
+        filters_of(query, TransferFilterSet),
         subtree=query.subtree,
         counterpart=query.counterpart,
     )

@@ -13,14 +13,22 @@ The rules, checked in this order (the first that fails decides the error):
    `allow_superior_manage_licenses` switch is on (`superior_management_disabled`).
    `move_with_device` (SPEC 3: a device transfer carrying the owner's bound licenses along) is
    managing them too, under the same rule.
+
+Rules 1, 3 and 4 are the tenancy primitives of `daypass.core.tenancy`; this module only says
+which operations a superior and the platform may take.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from daypass.core.errors import DaypassError, Forbidden, NotFound
-from daypass.customers.models import Role
+from daypass.core.errors import DaypassError, NotFound
+from daypass.core.tenancy import (
+    customer_visible_to,
+    require_customer_visible,
+    require_owner_or_authorized_superior,
+    require_platform_admin,
+)
 
 if TYPE_CHECKING:
     from daypass.customers.models import Account, Customer
@@ -38,21 +46,6 @@ PLATFORM_OPERATIONS = frozenset({"top_up", "issue"})
 OPERATIONS = OWNER_OPERATIONS | PLATFORM_OPERATIONS
 
 
-def customer_visible_to(actor: Account, customer: Customer) -> bool:
-    own = actor.customer
-    return own is not None and customer.path.startswith(own.path)
-
-
-def require_customer_visible(actor: Account, customer: Customer) -> None:
-    if not customer_visible_to(actor, customer):
-        raise NotFound(message=f"Customer {customer.number} not found.")
-
-
-def require_platform_admin(actor: Account, what: str) -> None:
-    if not actor.is_platform_admin:
-        raise Forbidden(message=f"Only the platform administrator may {what}.")
-
-
 def require_owner_operation(actor: Account, owner: Customer, operation: Operation) -> None:
     """The permission rules for an operation on licenses owned by `owner` (see module doc)."""
     if operation not in OPERATIONS:
@@ -61,20 +54,18 @@ def require_owner_operation(actor: Account, owner: Customer, operation: Operatio
     if operation in PLATFORM_OPERATIONS:
         require_platform_admin(actor, operation.replace("_", " ") + " licenses")
         return
-    if actor.role not in (Role.ADMIN, Role.OPERATOR):
-        raise Forbidden(message="Your role may not change licenses.")
-    if owner.pk == actor.customer_id:
-        return
-    # The actor is a superior of the owner.
-    if operation not in SUPERIOR_OPERATIONS:
-        raise Forbidden(message=f"Only the owner of a license may {operation} it.")
-    if actor.role != Role.ADMIN:
-        raise Forbidden(message="Only an administrator may manage the licenses of a sub-customer.")
-    if not owner.allow_superior_manage_licenses:
-        raise DaypassError(
-            "superior_management_disabled",
-            f"Customer {owner.number} does not allow its superiors to manage its licenses.",
-        )
+    require_owner_or_authorized_superior(
+        actor, owner, action=operation, superior_may=operation in SUPERIOR_OPERATIONS
+    )
+
+
+def may_operate(actor: Account, owner: Customer, operation: Operation) -> bool:
+    """For the UI: may `actor` do `operation` to licenses `owner` owns (whatever their state)?"""
+    try:
+        require_owner_operation(actor, owner, operation)
+    except DaypassError:
+        return False
+    return True
 
 
 def require_license_operation(actor: Account, license: License, operation: Operation) -> None:

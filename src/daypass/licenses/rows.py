@@ -9,10 +9,10 @@ from datetime import datetime
 
 from django.db import transaction
 
-from daypass.core.errors import DaypassError, NotFound
+from daypass.core.errors import DaypassError, ErrorCode, NotFound
 from daypass.customers.models import Account, Customer
+from daypass.devices.locks import lock_device
 from daypass.devices.models import Device
-from daypass.devices.services import lock_device
 from daypass.events.causes import licenses_received
 from daypass.licenses.models import License, Transfer
 
@@ -77,7 +77,9 @@ def lock_license_with_its_device(license: License) -> tuple[License, Device | No
                 return fresh, device
         except _DeviceChanged as changed:
             device_id = changed.args[0]
-    raise DaypassError("conflict", "The license changed while we were working on it; try again.")
+    raise DaypassError(
+        ErrorCode.CONFLICT, "The license changed while we were working on it; try again."
+    )
 
 
 def move_licenses_with_transfers(

@@ -8,7 +8,17 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from daypass.core.schemas import InputSchema, PageQuery, SubtreeQuery
+from daypass.core.limits import (
+    CODE_MAX_LENGTH,
+    CUSTOMER_NUMBER_MAX_LENGTH,
+    MAX_DAYS,
+    MAX_FILTER_DAYS,
+    MAX_PERIOD_HOURS,
+    MAX_QUANTITY,
+    MAX_TYPE_MODELS,
+    NAME_MAX_LENGTH,
+)
+from daypass.core.schemas import DATE_HELP, InputSchema, PageQuery, SubtreeQuery
 from daypass.customers.schemas import CustomerOut
 from daypass.devices.schemas import DeviceOut
 
@@ -26,9 +36,6 @@ LicenseOrder = Literal[
     "bound_at",
     "-bound_at",
 ]
-# Far above any license (issue 36,500 days, then top-ups) and inside every database's integers.
-MAX_DAYS = 2_000_000_000
-DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
 NUMBER_HELP = "A whole number, a prefix like ABC* or the last digits like *1234."
 
 
@@ -47,12 +54,12 @@ class LicenseTypePage(Schema):
 
 
 class LicenseTypeIn(InputSchema):
-    code: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
-    days: int = Field(ge=1, le=36_500)
-    models: list[str] = Field(min_length=1, max_length=1000)
-    charge_days: int = Field(1, ge=1, le=36_500)
-    period_hours: int = Field(24, ge=1, le=24 * 36_500)
+    code: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    days: int = Field(ge=1, le=MAX_DAYS)
+    models: list[str] = Field(min_length=1, max_length=MAX_TYPE_MODELS)
+    charge_days: int = Field(1, ge=1, le=MAX_DAYS)
+    period_hours: int = Field(24, ge=1, le=MAX_PERIOD_HOURS)
 
 
 class LicenseOut(Schema):
@@ -80,10 +87,10 @@ class LicenseQuery(PageQuery, SubtreeQuery):
     type: str | None = Field(None, description="License code.")
     status: StatusName | None = None
     days_min: int | None = Field(
-        None, ge=0, le=MAX_DAYS, description="Available days at least (inclusive)."
+        None, ge=0, le=MAX_FILTER_DAYS, description="Available days at least (inclusive)."
     )
     days_max: int | None = Field(
-        None, ge=0, le=MAX_DAYS, description="Available days at most (inclusive)."
+        None, ge=0, le=MAX_FILTER_DAYS, description="Available days at most (inclusive)."
     )
     activated_from: str | None = Field(None, description=DATE_HELP)
     activated_to: str | None = Field(None, description=DATE_HELP)
@@ -142,8 +149,8 @@ class LicenseSummaryOut(Schema):
 
 
 class IssueIn(InputSchema):
-    type: str = Field(min_length=1, max_length=64, description="License code.")
-    quantity: int = Field(ge=1, le=100_000)
+    type: str = Field(min_length=1, max_length=CODE_MAX_LENGTH, description="License code.")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
     customer: str | None = Field(None, description="Issue to this customer (a sale).")
 
 
@@ -152,27 +159,31 @@ class CardsOut(Schema):
 
 
 class BindIn(InputSchema):
-    device: str = Field(min_length=1, max_length=64)
+    device: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
 
 
 class TopUpIn(InputSchema):
-    days: int = Field(ge=1, le=36_500)
+    days: int = Field(ge=1, le=MAX_DAYS)
 
 
 class SellIn(InputSchema):
-    to: str = Field(min_length=1, max_length=16, description="A child customer's number.")
-    cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
+    to: str = Field(
+        min_length=1,
+        max_length=CUSTOMER_NUMBER_MAX_LENGTH,
+        description="A child customer's number.",
+    )
+    cards: list[str] | None = Field(None, min_length=1, max_length=MAX_QUANTITY)
     type: str | None = Field(None, description="With quantity: batch select of this code.")
-    quantity: int | None = Field(None, ge=1, le=100_000)
+    quantity: int | None = Field(None, ge=1, le=MAX_QUANTITY)
 
 
 class ReturnIn(InputSchema):
-    cards: list[str] | None = Field(None, min_length=1, max_length=100_000)
+    cards: list[str] | None = Field(None, min_length=1, max_length=MAX_QUANTITY)
     customer: str | None = Field(
         None, description="With quantity: whose licenses to batch select (yours if omitted)."
     )
     type: str | None = Field(None, description="With quantity: batch select of this code.")
-    quantity: int | None = Field(None, ge=1, le=100_000)
+    quantity: int | None = Field(None, ge=1, le=MAX_QUANTITY)
 
 
 class BatchOut(Schema):

@@ -8,30 +8,21 @@ With `subtree=True` (SPEC 13) they are those of the selected customer and its wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from daypass.core.errors import NotFound
-from daypass.core.tenancy import customer_in_scope, owned_within
+from daypass.core.filters import apply_filters
+from daypass.core.limits import RUNNING_LOW_DAYS, RUNNING_VERY_LOW_DAYS
+from daypass.core.tenancy import customer_in_scope, named_in_order, named_one, owned_within
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
-from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet, apply_filters
+from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseStatus, LicenseType, Transfer
 from daypass.licenses.status import status_expression
 
 Filters = Mapping[str, Any] | None
-
-
-def selected_customer(actor: Account, customer: Customer | str | None) -> Customer:
-    """The customer whose data is shown: must be the actor's own or one of its sub-customers."""
-    if isinstance(customer, Customer):
-        own = actor.customer
-        if own is None or not customer.path.startswith(own.path):
-            raise NotFound(message=f"Customer {customer.number} not found.")
-        return customer
-    return customer_in_scope(actor, customer)
 
 
 def licenses_with_status() -> QuerySet[License]:
@@ -46,13 +37,26 @@ def licenses_with_status() -> QuerySet[License]:
 
 def license_get(actor: Account, card: str) -> License:
     """One license by card number, annotated with `status`, if the actor can see it."""
-    own = actor.customer
-    if own is None:
-        raise NotFound(message=f"License {card} not found.")
-    try:
-        return licenses_with_status().get(card=card, customer__path__startswith=own.path)
-    except License.DoesNotExist:
-        raise NotFound(message=f"License {card} not found.") from None
+    return named_one(licenses_with_status(), field="card", value=card, noun="License", actor=actor)
+
+
+def licenses_by_card(
+    actor: Account, cards: Sequence[str], *, queryset: QuerySet[License] | None = None
+) -> list[License]:
+    """The licenses named by card, in request order, each inside the actor's subtree (and in
+    `queryset` if given); else `NotFound` naming the first, in request order, that is not."""
+    base = queryset if queryset is not None else License.objects.select_related("customer")
+    return named_in_order(base, field="card", values=cards, noun="License", actor=actor)
+
+
+def license_type_by_code(code: str) -> LicenseType:
+    """A license type named in a request (the catalogue is shared by every customer)."""
+    return named_one(LicenseType.objects.all(), field="code", value=code, noun="License type")
+
+
+def license_types() -> QuerySet[LicenseType]:
+    """The catalogue of license types, by code, with their device models."""
+    return LicenseType.objects.prefetch_related("device_models").order_by("code")
 
 
 def license_list(
@@ -64,7 +68,7 @@ def license_list(
 ) -> QuerySet[License]:
     """The selected customer's own licenses (with `subtree`: its subtree's), filtered, ordered
     by card unless `order` says."""
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     base = licenses_with_status().filter(owned_within(selected, subtree=subtree)).order_by("card")
     return apply_filters(LicenseFilterSet, filters, base)
 
@@ -112,7 +116,7 @@ def transfer_list(
 
     With `counterpart` (a customer number): only the transfers between those and that customer.
     """
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     sent = owned_within(selected, subtree=subtree, field="from_customer")
     received = owned_within(selected, subtree=subtree, field="to_customer")
     if counterpart:
@@ -164,7 +168,7 @@ def license_overview(
     owners up into one row for the selected customer's own licenses and one per child covering
     that child's whole subtree (`customer_rollup`).
     """
-    selected = selected_customer(actor, customer)
+    selected = customer_in_scope(actor, customer)
     low = Q(available_days__gt=0)
     keys = ("customer_id", "type_id", "status_rank") if subtree else ("type_id", "status_rank")
     rows = list(
@@ -173,8 +177,8 @@ def license_overview(
         .values(*keys)
         .annotate(
             n=Count("pk"),
-            below_30=Count("pk", filter=low & Q(available_days__lt=30)),
-            below_7=Count("pk", filter=low & Q(available_days__lt=7)),
+            below_30=Count("pk", filter=low & Q(available_days__lt=RUNNING_LOW_DAYS)),
+            below_7=Count("pk", filter=low & Q(available_days__lt=RUNNING_VERY_LOW_DAYS)),
         )
         .order_by()
     )
@@ -211,6 +215,7 @@ def license_overview(
         )
     stats = {
         "total": sum(by_type.values()),
+        # The field names are SPEC's; the thresholds are core.limits'.
         "below_30_days": below_30,
         "below_7_days": below_7,
         "by_type": by_type,

@@ -10,36 +10,38 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from daypass.core.errors import DaypassError
+from daypass.core.errors import DaypassError, ErrorCode
 
-MESSAGES_BY_CODE = {
-    "not_found": _("Not found."),
-    "forbidden": _("Your account may not do this."),
-    "validation_error": _("The input is not valid."),
-    "license_locked": _("The license is locked."),
-    "license_not_unused": _("Only an unused license can be locked."),
-    "license_not_locked": _("The license is not locked."),
-    "license_bound": _("The license is bound to a device; unbind it first."),
-    "license_not_bound": _("The license is not bound to a device."),
-    "license_expired": _("The license has expired (no available days)."),
-    "model_mismatch": _("The device's model is not in the model range of this license type."),
-    "device_not_in_subtree": _(
+MESSAGES_BY_CODE: dict[ErrorCode, str] = {
+    ErrorCode.NOT_FOUND: _("Not found."),
+    ErrorCode.FORBIDDEN: _("Your account may not do this."),
+    ErrorCode.VALIDATION_ERROR: _("The input is not valid."),
+    ErrorCode.LICENSE_LOCKED: _("The license is locked."),
+    ErrorCode.LICENSE_NOT_UNUSED: _("Only an unused license can be locked."),
+    ErrorCode.LICENSE_NOT_LOCKED: _("The license is not locked."),
+    ErrorCode.LICENSE_BOUND: _("The license is bound to a device; unbind it first."),
+    ErrorCode.LICENSE_NOT_BOUND: _("The license is not bound to a device."),
+    ErrorCode.LICENSE_EXPIRED: _("The license has expired (no available days)."),
+    ErrorCode.MODEL_MISMATCH: _(
+        "The device's model is not in the model range of this license type."
+    ),
+    ErrorCode.DEVICE_NOT_IN_SUBTREE: _(
         "The device belongs neither to the license owner nor to one of its sub-customers."
     ),
-    "not_a_child": _("Licenses can only be sold to a direct child customer."),
-    "no_superior": _("This customer has no superior to return licenses to."),
-    "insufficient_quantity": _("There are not enough eligible licenses."),
-    "superior_management_disabled": _(
+    ErrorCode.NOT_A_CHILD: _("Licenses can only be sold to a direct child customer."),
+    ErrorCode.NO_SUPERIOR: _("This customer has no superior to return licenses to."),
+    ErrorCode.INSUFFICIENT_QUANTITY: _("There are not enough eligible licenses."),
+    ErrorCode.SUPERIOR_MANAGEMENT_DISABLED: _(
         "This customer has not allowed superior management of its licenses."
     ),
-    "unauthenticated": _("Please log in again."),
-    "throttled": _("Too many requests. Try again in a few minutes."),
-    "busy": _("The server is busy. Nothing was changed; please try again."),
-    "conflict": _("Someone else changed this at the same time. Please try again."),
-    "bad_request": _("The request is not valid."),
-    "method_not_allowed": _("This action is not available here."),
-    "payload_too_large": _("The upload is too large."),
-    "idempotency_key_reused": _("This request was already made with different content."),
+    ErrorCode.UNAUTHENTICATED: _("Please log in again."),
+    ErrorCode.THROTTLED: _("Too many requests. Try again in a few minutes."),
+    ErrorCode.BUSY: _("The server is busy. Nothing was changed; please try again."),
+    ErrorCode.CONFLICT: _("Someone else changed this at the same time. Please try again."),
+    ErrorCode.BAD_REQUEST: _("The request is not valid."),
+    ErrorCode.METHOD_NOT_ALLOWED: _("This action is not available here."),
+    ErrorCode.PAYLOAD_TOO_LARGE: _("The upload is too large."),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: _("This request was already made with different content."),
 }
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from daypass.core.errors import DaypassError, ValidationFailed
+from daypass.core.limits import NAME_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from daypass.customers.accounts import password_check
 from daypass.customers.models import Account
 from daypass.customers.tokens import MAX_TOKEN_DAYS
@@ -44,8 +45,10 @@ class ServiceErrorsMixin:
 
 
 class SubCustomerForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(label=_("Customer name"), max_length=200)
-    admin_username = forms.CharField(label=_("Administrator username"), max_length=150)
+    name = forms.CharField(label=_("Customer name"), max_length=NAME_MAX_LENGTH)
+    admin_username = forms.CharField(
+        label=_("Administrator username"), max_length=USERNAME_MAX_LENGTH
+    )
     admin_password = forms.CharField(
         label=_("Administrator password"),
         strip=False,
@@ -66,7 +69,7 @@ class SubCustomerForm(ServiceErrorsMixin, forms.Form):
 
 
 class AccountForm(ServiceErrorsMixin, forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = forms.CharField(label=_("Username"), max_length=USERNAME_MAX_LENGTH)
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -87,7 +90,7 @@ class AccountForm(ServiceErrorsMixin, forms.Form):
 class TokenForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(
         label=_("Token name"),
-        max_length=100,
+        max_length=TOKEN_NAME_MAX_LENGTH,
         help_text=_("What the token is for, e.g. “gateway eu-1”."),
     )
     expires_in_days = forms.IntegerField(

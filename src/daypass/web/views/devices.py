@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from daypass.core import clock
 from daypass.core.tenancy import subtree_customers
+from daypass.customers.selectors import customer_get
 from daypass.devices.filters import DeviceFilterSet
-from daypass.devices.models import DeviceModel
-from daypass.devices.selectors import device_list
+from daypass.devices.selectors import device_list, device_models, devices_by_number
 from daypass.devices.services import devices_transfer
 from daypass.web.selection import selected_customer
 from daypass.web.service_projection import projected_service_end
@@ -26,8 +26,6 @@ from daypass.web.views.page import (
     safe_next,
     valid_filters,
 )
-
-DEVICE_FILTERS = ("number", "model", "blacklisted", "refused_within_days")
 
 
 def transfer_targets(request: HttpRequest) -> list:
@@ -45,7 +43,7 @@ def transfer_targets(request: HttpRequest) -> list:
 @console_view
 def device_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filter_form = valid_filters(request, DeviceFilterSet, DEVICE_FILTERS)
+    filters, filter_form = valid_filters(request, DeviceFilterSet)
     devices = device_list(request.user, customer, filters)
     page_obj = paginate(request, devices)
     now = clock.now()
@@ -57,7 +55,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
         {
             "title": _("Devices"),
             **filter_form,
-            "device_models": DeviceModel.objects.order_by("code").values_list("code", flat=True),
+            "device_models": device_models().values_list("code", flat=True),
             "refused_choices": [
                 ("1", _("In the last day")),
                 ("7", _("In the last 7 days")),
@@ -72,6 +70,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
         customer=customer,
         nav="devices",
         partial="web/partials/_device_table.html",
+        status=filter_form["filter_status"],
     )
 
 
@@ -80,14 +79,15 @@ def device_records(request: HttpRequest) -> HttpResponse:
 def device_transfer(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     back = safe_next(request, reverse("web:devices") + f"?customer={customer.number}")
-    numbers = sorted(set(request.POST.getlist("devices")))
+    numbers = list(dict.fromkeys(request.POST.getlist("devices")))
     to_number = request.POST.get("to", "")
     if not numbers:
         messages.error(request, _("Select the devices to transfer first."))
         return redirect(back)
-    devices = list(device_list(request.user, customer, {}).filter(number__in=numbers))
-    if len(devices) != len(numbers):
-        raise Http404("Device not found.")
+    # The selected customer's own devices; the first one, in request order, that is not: 404.
+    devices = devices_by_number(
+        request.user, numbers, queryset=device_list(request.user, customer, {})
+    )
     if request.POST.get("confirmed") != "1" or not to_number:
         # Without JavaScript there is no dialog: ask on a page, then post again confirmed.
         return render_page(
@@ -104,16 +104,14 @@ def device_transfer(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": len(devices)},
                 "next": back,
-                "devices": [device.number for device in devices],
+                "devices": sorted(device.number for device in devices),
                 "ask_target": True,
                 "transfer_targets": transfer_targets(request),
             },
             customer=customer,
             nav="devices",
         )
-    target = subtree_customers(request.user.customer).filter(number=to_number).first()
-    if target is None:
-        raise Http404("Customer not found.")
+    target = customer_get(request.user, to_number)
     moving = [device for device in devices if device.customer_id != target.pk]
     if not moving:
         # A transfer that would move nothing says so instead of reporting a move.

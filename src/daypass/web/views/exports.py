@@ -13,15 +13,13 @@ from daypass.devices.filters import DeviceFilterSet
 from daypass.licenses.exports import device_export, license_export
 from daypass.licenses.filters import LicenseFilterSet
 from daypass.web.selection import selected_customer, subtree_selected
-from daypass.web.views.devices import DEVICE_FILTERS
-from daypass.web.views.licenses import FILTER_FIELDS as LICENSE_FILTERS
 from daypass.web.views.page import console_view, valid_filters
 
 
 @console_view
 def license_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     customer = selected_customer(request)
-    filters, _form = valid_filters(request, LicenseFilterSet, LICENSE_FILTERS)
+    filters, _form = valid_filters(request, LicenseFilterSet)
     subtree = subtree_selected(request)
     header, rows = license_export(request.user, customer, filters, subtree=subtree)
     suffix = "-subtree" if subtree else ""
@@ -31,7 +29,7 @@ def license_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @console_view
 def device_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     customer = selected_customer(request)
-    filters, _form = valid_filters(request, DeviceFilterSet, DEVICE_FILTERS)
+    filters, _form = valid_filters(request, DeviceFilterSet)
     subtree = subtree_selected(request)
     header, rows = device_export(request.user, customer, filters, subtree=subtree)
     suffix = "-subtree" if subtree else ""

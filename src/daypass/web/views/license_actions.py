@@ -8,7 +8,7 @@ page saying what will happen; confirming there posts again with `confirmed=1`.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from daypass.core import clock
 from daypass.core.errors import NotFound
 from daypass.customers.models import Customer
+from daypass.customers.selectors import customer_children
 from daypass.devices.selectors import device_get
 from daypass.licenses import services
 from daypass.licenses.models import License
-from daypass.licenses.selectors import license_get, license_list
+from daypass.licenses.selectors import license_get, license_list, licenses_by_card
 from daypass.web.selection import selected_customer
 from daypass.web.views.page import console_view, render_page, run_action, safe_next
 
@@ -168,16 +169,13 @@ def _error_back(request: HttpRequest, back: str, message: str) -> HttpResponse:
 
 
 def _selected_licenses(request: HttpRequest, customer: Customer) -> list[License]:
-    """The checked cards, each visible to the account; a card it cannot see is a 404."""
-    cards = sorted(set(request.POST.getlist("cards")))
+    """The checked cards, each a license of the selected customer; the first, in request order,
+    that is not (missing, elsewhere, or outside the account's subtree) is a 404."""
+    cards = request.POST.getlist("cards")
     if not cards:
         return []
-    found = list(
-        license_list(request.user, customer, {}).filter(card__in=cards).select_related("customer")
-    )
-    if len(found) != len(cards):
-        raise Http404("License not found.")
-    return found
+    found = licenses_by_card(request.user, cards, queryset=license_list(request.user, customer, {}))
+    return sorted(found, key=lambda lic: lic.card)
 
 
 @require_POST
@@ -186,7 +184,7 @@ def licenses_sell(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     back = _back(request, customer)
     licenses = _selected_licenses(request, customer)
-    children = list(Customer.objects.filter(parent=customer).order_by("name"))
+    children = list(customer_children(customer))
     if not licenses:
         return _error_back(request, back, _("Select the licenses to sell first."))
     to_number = request.POST.get("to", "")

@@ -8,12 +8,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from daypass.core.errors import DaypassError
+from daypass.core.limits import BATCH_SELECT_MAX
+from daypass.core.tenancy import require_owner_or_authorized_superior
 from daypass.customers.models import Customer
+from daypass.customers.selectors import customer_children
 from daypass.licenses.filters import LicenseFilterSet
-from daypass.licenses.models import LicenseStatus, LicenseType
-from daypass.licenses.permissions import can_operate_license, require_owner_operation
-from daypass.licenses.selectors import license_list
+from daypass.licenses.permissions import can_operate_license, may_operate
+from daypass.licenses.selectors import license_list, license_types
 from daypass.licenses.services import licenses_batch_select
+from daypass.licenses.status import is_bindable, is_lockable, is_unbindable, is_unlockable
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import STATUS_LABELS
@@ -26,56 +29,31 @@ from daypass.web.views.page import (
     valid_filters,
 )
 
-# Batch Select renders every chosen row checked on one page; beyond this, use the API.
-BATCH_SELECT_MAX = 1000
-FILTER_FIELDS = (
-    "card",
-    "type",
-    "status",
-    "days_min",
-    "days_max",
-    "activated_from",
-    "activated_to",
-    "device",
-    "locked",
-    "order",
-)
-
 
 def superior_notice(request: HttpRequest, customer: Customer) -> str:
-    """Why a superior looking at a sub-customer's licenses is offered no actions, if it is not."""
+    """Why a superior looking at a sub-customer's licenses is offered no actions, if it is not.
+
+    Whether it may is the tenancy rule; this only says why not, in the console's words.
+    """
     actor = request.user
     if customer.pk == actor.customer_id:
         return ""
-    if not customer.allow_superior_manage_licenses:
-        return _("This customer has not allowed superior management of its licenses.")
-    if not actor.is_admin:
+    try:
+        require_owner_or_authorized_superior(actor, customer, action="manage")
+    except DaypassError:
+        if not customer.allow_superior_manage_licenses:
+            return _("This customer has not allowed superior management of its licenses.")
         return _("Only an administrator may manage the licenses of a sub-customer.")
     return ""
 
 
-def may(actor, customer: Customer, operation: str) -> bool:
-    try:
-        require_owner_operation(actor, customer, operation)
-    except DaypassError:
-        return False
-    return True
-
-
 def row_actions(actor, license) -> dict[str, bool]:
     """The actions a row offers: allowed for the account and possible in the license's state."""
-    status = license.status
-    bound = license.device_id is not None
     return {
-        "lock": not license.locked
-        and status == LicenseStatus.UNUSED
-        and can_operate_license(actor, license, "lock"),
-        "unlock": license.locked and can_operate_license(actor, license, "unlock"),
-        "bind": not bound
-        and not license.locked
-        and status != LicenseStatus.EXPIRED
-        and can_operate_license(actor, license, "bind"),
-        "unbind": bound and can_operate_license(actor, license, "unbind"),
+        "lock": is_lockable(license) and can_operate_license(actor, license, "lock"),
+        "unlock": is_unlockable(license) and can_operate_license(actor, license, "unlock"),
+        "bind": is_bindable(license) and can_operate_license(actor, license, "bind"),
+        "unbind": is_unbindable(license) and can_operate_license(actor, license, "unbind"),
     }
 
 
@@ -83,10 +61,10 @@ def row_actions(actor, license) -> dict[str, bool]:
 def license_details(request: HttpRequest) -> HttpResponse:
     actor = request.user
     customer = selected_customer(request)
-    filters, filter_form = valid_filters(request, LicenseFilterSet, FILTER_FIELDS)
+    filters, filter_form = valid_filters(request, LicenseFilterSet)
     licenses = license_list(actor, customer, filters)
-    can_sell = may(actor, customer, "sell")
-    can_return = customer.parent_id is not None and may(actor, customer, "return")
+    can_sell = may_operate(actor, customer, "sell")
+    can_return = customer.parent_id is not None and may_operate(actor, customer, "return")
 
     batch_notice = ""
     selected_cards: set[str] = set()
@@ -130,7 +108,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
             "title": _("License details"),
             **filter_form,
             "status_choices": list(STATUS_LABELS.items()),
-            "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
+            "license_types": license_types().values_list("code", flat=True),
             "page_obj": page_obj,
             "rows": rows,
             "page_size": page_size_of(request),
@@ -138,9 +116,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
             "can_sell": can_sell,
             "can_return": can_return,
             "any_selection": can_sell or can_return,
-            "children": Customer.objects.filter(parent=customer).order_by("name")
-            if can_sell
-            else [],
+            "children": customer_children(customer) if can_sell else [],
             "superior_notice": superior_notice(request, customer),
             "batch_notice": batch_notice,
             "batch_error": batch_error,
@@ -150,4 +126,5 @@ def license_details(request: HttpRequest) -> HttpResponse:
         customer=customer,
         nav="licenses",
         partial="web/partials/_license_table.html",
+        status=filter_form["filter_status"],
     )

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from daypass.core.limits import RUNNING_LOW_DAYS, RUNNING_VERY_LOW_DAYS
 from daypass.licenses.models import LicenseStatus
 from daypass.licenses.selectors import license_overview as license_overview_counts
 from daypass.web.charts import PieItem, pie_chart
@@ -72,8 +73,12 @@ def license_overview(request: HttpRequest) -> HttpResponse:
         {
             "stats": stats,
             # Running-low lists come sorted by days left, fewest first.
-            "below_30_url": details_url(number, days_min=1, days_max=29, order="available_days"),
-            "below_7_url": details_url(number, days_min=1, days_max=6, order="available_days"),
+            "below_30_url": details_url(
+                number, days_min=1, days_max=RUNNING_LOW_DAYS - 1, order="available_days"
+            ),
+            "below_7_url": details_url(
+                number, days_min=1, days_max=RUNNING_VERY_LOW_DAYS - 1, order="available_days"
+            ),
             "type_pie": type_pie,
             "status_pie": status_pie,
             "summary_rows": rows,

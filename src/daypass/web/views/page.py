@@ -24,13 +24,14 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from daypass.core.errors import DaypassError, NotFound
+from daypass.core.filters import REJECTED_CODES, filter_names
+from daypass.core.limits import CONSOLE_PAGE_SIZES, DEFAULT_PAGE_SIZE
 from daypass.customers.models import Customer
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selector_customers
 
 PASSWORD_CHANGE_VIEW = "web:password_change"
-PAGE_SIZES = (20, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
+PAGE_SIZES = CONSOLE_PAGE_SIZES
 
 
 def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -118,24 +119,28 @@ def run_action(
     return HttpResponseRedirect(next_url)
 
 
-def valid_filters(
-    request: HttpRequest, filterset_class: type, fields: tuple[str, ...]
-) -> tuple[QueryDict, dict[str, Any]]:
+def valid_filters(request: HttpRequest, filterset_class: type) -> tuple[QueryDict, dict[str, Any]]:
     """The list's filter values that are valid, and what its filter form shows: the bound
-    FilterSet (`filterset`, with errors for the rest) and the values as given (`filter_values`).
+    FilterSet (`filterset`, with errors for the rest), the values as given (`filter_values`)
+    and the page's status (`filter_status`).
 
     The page shows an invalid value's error next to its field and filters by the others, where
-    the API would answer 422.
+    the API would answer 422. A date out of range or text holding NUL makes the page a 422
+    too (SPEC 9), still with the error next to the field.
     """
+    fields = filter_names(filterset_class)
     data = QueryDict(mutable=True)
     for field in fields:
         value = request.GET.get(field, "").strip()
         if value:
             data[field] = value
     filterset = filterset_class(data=data)
+    status = 200
     if not filterset.is_valid():
-        for field in filterset.errors:
+        for field, errors in filterset.form.errors.as_data().items():
             data.pop(field, None)
+            if any(error.code in REJECTED_CODES for error in errors):
+                status = 422
     reversed_ranges = {}
     cleaned = getattr(filterset.form, "cleaned_data", {})
     for low, high, label in RANGE_FILTERS:
@@ -148,6 +153,7 @@ def valid_filters(
         "filterset": filterset,
         "filter_values": {field: request.GET.get(field, "") for field in fields},
         "reversed_ranges": reversed_ranges,
+        "filter_status": status,
     }
     return data, form
 

@@ -10,18 +10,14 @@ from django.utils.translation import gettext as _
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
+from daypass.core.limits import CSV_CHUNK
 from daypass.customers.models import Customer
 from daypass.licenses.batch_records import batch_rows, transfer_batches
 from daypass.licenses.filters import TransferFilterSet
-from daypass.licenses.models import LicenseType
-from daypass.licenses.selectors import transfer_list
+from daypass.licenses.selectors import license_types, transfer_list
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import METHOD_LABELS, RESULT_LABELS
 from daypass.web.views.page import console_view, paginate, render_page, valid_filters
-
-TRANSFER_FILTERS = ("date_from", "date_to", "type", "card", "method")
-DEDUCTION_FILTERS = ("date_from", "date_to", "card", "device", "result")
-CSV_CHUNK = 2000
 
 
 def _batch_of(request: HttpRequest) -> uuid.UUID | None:
@@ -46,9 +42,10 @@ def _customer_number(customer: Customer | None) -> str:
 @console_view
 def transfer_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filter_form = valid_filters(request, TransferFilterSet, TRANSFER_FILTERS)
+    filters, filter_form = valid_filters(request, TransferFilterSet)
     transfers = transfer_list(request.user, customer, filters)
-    if request.GET.get("format") == "csv":
+    # A rejected filter (a date out of range) answers the page with its error, not a file.
+    if request.GET.get("format") == "csv" and filter_form["filter_status"] == 200:
         rows = (
             [
                 _iso(t.at),
@@ -79,7 +76,7 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
             "title": _("Sales records"),
             **filter_form,
             "method_choices": list(METHOD_LABELS.items()),
-            "license_types": LicenseType.objects.order_by("code").values_list("code", flat=True),
+            "license_types": license_types().values_list("code", flat=True),
             "page_obj": page_obj,
             "by_batch": by_batch,
             "batch": batch,
@@ -87,15 +84,17 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
         customer=customer,
         nav="transfers",
         partial="web/partials/_transfer_table.html",
+        status=filter_form["filter_status"],
     )
 
 
 @console_view
 def deduction_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
-    filters, filter_form = valid_filters(request, DeductionFilterSet, DEDUCTION_FILTERS)
+    filters, filter_form = valid_filters(request, DeductionFilterSet)
     deductions = deduction_list(request.user, customer, filters)
-    if request.GET.get("format") == "csv":
+    # A rejected filter (a date out of range) answers the page with its error, not a file.
+    if request.GET.get("format") == "csv" and filter_form["filter_status"] == 200:
         rows = (
             [
                 d.pk,
@@ -141,4 +140,5 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
         customer=customer,
         nav="deductions",
         partial="web/partials/_deduction_table.html",
+        status=filter_form["filter_status"],
     )
