@@ -276,3 +276,17 @@ def test_stats_roll_up_queries_do_not_grow_with_the_tree(api_as, tree, spread):
     assert queries_for(client, "/licenses/stats", {"subtree": "true"}) == few
     assert len(body["by_customer"]) == 1 + 2 + 5
     assert sum(row["total"] for row in body["by_customer"]) == body["total"] == 10
+
+
+def test_a_subtree_too_large_to_list_is_read_through_a_sub_query(api_as, tree, spread, monkeypatch):
+    monkeypatch.setattr("daypass.core.tenancy.SUBTREE_IDS_INLINE_MAX", 1)
+    client = api_as(tree.distributor_viewer)
+
+    assert cards(client.get("/licenses", {"subtree": "true"})) == [
+        "DEAL-1",
+        "DEAL-2",
+        "DIST-1",
+        "FLEET-1",
+    ]
+    body = client.get("/licenses/stats", {"subtree": "true"}).json()
+    assert [row["total"] for row in body["by_customer"]] == [1, 3]
