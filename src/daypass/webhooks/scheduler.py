@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db import connection
 
 from daypass.core import clock
-from daypass.core.busy import is_busy_error
+from daypass.core.busy import log_failed_round
 from daypass.webhooks.outbox import RoundResult, deliveries_send_due
 
 logger = logging.getLogger("daypass.webhooks.scheduler")
@@ -58,14 +58,8 @@ def run_outbox_until_stopped(
         try:
             done = outbox_run_once(now=started, stop_event=stop_event)
         except Exception as exc:
-            if is_busy_error(exc):
-                # What was not recorded as sent is still pending: the next round sends it.
-                logger.warning(
-                    "outbox round at %s: the database was busy; trying again at the next round",
-                    started.isoformat(),
-                )
-            else:
-                logger.exception("outbox round at %s failed", started.isoformat())
+            # What was not recorded as sent is still pending: the next round sends it.
+            log_failed_round(logger, what="outbox round", at=started, exc=exc)
             connection.close()
         else:
             if on_round is not None:
