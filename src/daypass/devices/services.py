@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from daypass.core.audit import audit_record
+from daypass.core.audit import audit_record, audit_record_many
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
 from daypass.core.limits import AUDIT_MAX_ITEMS, CODE_MAX_LENGTH, NAME_MAX_LENGTH
 from daypass.core.tenancy import (
@@ -176,24 +176,41 @@ def device_clear_blacklist(*, actor: Account, device: Device, now: datetime, rea
     fresh = lock_device(device.pk)
     if not fresh.blacklisted:
         return fresh
-    previous_reason = fresh.blacklist_reason
-    fresh.blacklisted = False
-    fresh.blacklisted_at = None
-    fresh.blacklist_reason = ""
+    devices_lift_blacklists(actor=actor, devices=[fresh], now=now, reason=reason)
+    fresh.refresh_from_db()
+    return fresh
+
+
+def devices_lift_blacklists(
+    *, actor: Account, devices: list[Device], now: datetime, reason: str
+) -> int:
+    """Lift the blacklist of every device given that is blacklisted, set-based; returns how many.
+
+    The one home of what lifting changes. Callers have locked the devices and checked their own
+    permission (a hand clear through `device_clear_blacklist`; a batch top-up or bind, reason
+    `license_top_up` / `license_bind`). One audit event per lifted device.
+    """
+    lifted = [d for d in devices if d.blacklisted]
+    if not lifted:
+        return 0
     # SPEC 14: the count of refusals starts again; when the last one was stays known.
-    fresh.refused_reports = 0
-    fresh.save(
-        update_fields=["blacklisted", "blacklisted_at", "blacklist_reason", "refused_reports"]
+    Device.objects.filter(pk__in=[d.pk for d in lifted]).update(
+        blacklisted=False, blacklisted_at=None, blacklist_reason="", refused_reports=0
     )
-    audit_record(
+    audit_record_many(
         actor=actor,
         action="device.blacklist_clear",
         now=now,
-        target=fresh.number,
-        reason=reason,
-        previous_reason=previous_reason,
+        targets=[
+            (d.number, {"reason": reason, "previous_reason": d.blacklist_reason}) for d in lifted
+        ],
     )
-    device_restored(
-        device=fresh, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
-    )
-    return fresh
+    for device in lifted:
+        device.blacklisted = False
+        device.blacklisted_at = None
+        device.blacklist_reason = ""
+        device.refused_reports = 0
+        device_restored(
+            device=device, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
+        )
+    return len(lifted)

@@ -18,9 +18,12 @@ from daypass.core.tenancy import customer_in_scope
 from daypass.customers.selectors import customer_get
 from daypass.devices.selectors import device_get, device_models_by_code
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
+from daypass.licenses.batches import BindItem, licenses_bind_batch, licenses_top_up_many
 from daypass.licenses.models import License, LicenseType, Transfer
 from daypass.licenses.schemas import (
     BatchOut,
+    BindBatchIn,
+    BindBatchOut,
     BindIn,
     CardsOut,
     CustomerQuery,
@@ -37,6 +40,7 @@ from daypass.licenses.schemas import (
     SellIn,
     SummaryQuery,
     TopUpIn,
+    TopUpManyIn,
     TransferPage,
     TransferQuery,
 )
@@ -226,6 +230,35 @@ def license_return(request: HttpRequest, payload: ReturnIn):
         )
     result = licenses_return(actor=actor, licenses=licenses, now=clock.now())
     return {"batch": result.batch, "cards": [lic.card for lic in result.licenses]}
+
+
+@router.post("/licenses/top-up", response={200: CardsOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_top_up_many(request: HttpRequest, payload: TopUpManyIn):
+    """Top up to 10,000 licenses by `days` each, all or nothing (platform admin)."""
+    topped = licenses_top_up_many(
+        actor=request.auth,
+        licenses=licenses_by_card(payload.cards),
+        days=payload.days,
+        now=clock.now(),
+    )
+    return {"cards": [lic.card for lic in topped]}
+
+
+@router.post("/licenses/bind-batch", response={200: BindBatchOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_bind_batch(request: HttpRequest, payload: BindBatchIn):
+    """Bind up to 1,000 devices, each to a named card or to the oldest eligible card of a
+    license code, all or nothing."""
+    result = licenses_bind_batch(
+        actor=request.auth,
+        items=[BindItem(device=i.device, card=i.card, type=i.type) for i in payload.items],
+        now=clock.now(),
+    )
+    return {
+        "batch": result.batch,
+        "items": [{"device": device, "card": card} for device, card in result.items],
+    }
 
 
 # --- one license ----------------------------------------------------------------------------
