@@ -58,7 +58,7 @@ def licenses_top_up_many(
     Returns the licenses with their new values, in card order.
     """
     require_platform_admin(actor, "top up licenses")
-    ids = list(dict.fromkeys(lic.pk for lic in licenses))
+    ids = bulk.license_ids(licenses)
     if not ids:
         raise ValidationFailed(message="Name at least one license.", field="cards")
     if len(ids) > TOP_UP_BATCH_MAX:

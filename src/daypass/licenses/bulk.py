@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from django.db import connection
 
@@ -44,6 +44,54 @@ class LicenseRow(NamedTuple):
 
 
 LICENSE_ROW_FIELDS = LicenseRow._fields
+# License objects read per query when a LicenseSequence is iterated.
+LOAD_CHUNK = 2_000
+
+
+class LicenseSequence(Sequence[License]):
+    """The licenses of a batch, known by card (and id), read from the database only when used.
+
+    A batch answers with `.cards` without building 100,000 model instances; code that indexes,
+    slices or iterates still gets License objects (with customer and type), fresh from the
+    database, in card order.
+    """
+
+    def __init__(self, cards: list[str], ids: list[int] | None = None) -> None:
+        self.cards = cards
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    @overload
+    def __getitem__(self, index: int) -> License: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[License]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(self.cards[index])
+        return self._load([self.cards[index]])[0]
+
+    def __iter__(self) -> Iterator[License]:
+        for start in range(0, len(self.cards), LOAD_CHUNK):
+            yield from self._load(self.cards[start : start + LOAD_CHUNK])
+
+    def __repr__(self) -> str:
+        return f"<LicenseSequence of {len(self.cards)} cards>"
+
+    @staticmethod
+    def _load(cards: list[str]) -> list[License]:
+        by_card = License.objects.select_related("customer", "type").in_bulk(
+            cards, field_name="card"
+        )
+        return [by_card[card] for card in cards]
+
+
+def license_ids(licenses: Sequence[License]) -> list[int]:
+    """The distinct ids of the licenses given, in the order given, without loading a lazy batch."""
+    if isinstance(licenses, LicenseSequence) and licenses.ids is not None:
+        return list(dict.fromkeys(licenses.ids))
+    return list(dict.fromkeys(lic.pk for lic in licenses))
 
 
 def _t(model) -> str:
