@@ -2,7 +2,7 @@
 
 from daypass.core.batch_errors import RowError
 from daypass.devices.imports import DeviceImportRow, devices_import_check
-from daypass.licenses.batches import BindItem, licenses_bind_batch_preview
+from daypass.licenses.services.batches import BindItem, licenses_bind_batch_preview
 from tests import factories
 from tests.licenses.conftest import database_state
 

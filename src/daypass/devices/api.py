@@ -11,8 +11,8 @@ from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
 from daypass.core.schemas import PageQuery
 from daypass.customers.selectors import customer_get
 from daypass.devices.filters import DeviceFilterSet
-from daypass.devices.models import Device
 from daypass.devices.imports import DeviceImportRow, devices_import
+from daypass.devices.models import Device
 from daypass.devices.schemas import (
     DeviceImportIn,
     DeviceImportOut,

@@ -24,6 +24,7 @@ from django.db import connection
 
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device
+from daypass.events.causes import licenses_received
 from daypass.licenses.models import License, TopUp, Transfer
 
 # Issued cards are CARD_PREFIX + a zero-padded sequence, so card order is issue order.
@@ -76,6 +77,12 @@ class LicenseSequence(Sequence[License]):
         for start in range(0, len(self.cards), LOAD_CHUNK):
             yield from self._load(self.cards[start : start + LOAD_CHUNK])
 
+    def __add__(self, other: Sequence[License]) -> list[License]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[License]) -> list[License]:
+        return [*other, *self]
+
     def __repr__(self) -> str:
         return f"<LicenseSequence of {len(self.cards)} cards>"
 
@@ -87,11 +94,19 @@ class LicenseSequence(Sequence[License]):
         return [by_card[card] for card in cards]
 
 
-def license_ids(licenses: Sequence[License]) -> list[int]:
-    """The distinct ids of the licenses given, in the order given, without loading a lazy batch."""
+def license_refs(licenses: Sequence[License]) -> list[tuple[int, str]]:
+    """(id, card) of the distinct licenses given, in the order given, without loading a lazy
+    batch."""
     if isinstance(licenses, LicenseSequence) and licenses.ids is not None:
-        return list(dict.fromkeys(licenses.ids))
-    return list(dict.fromkeys(lic.pk for lic in licenses))
+        pairs = zip(licenses.ids, licenses.cards, strict=True)
+    else:
+        pairs = ((lic.pk, lic.card) for lic in licenses)
+    return list(dict(pairs).items())
+
+
+def license_ids(licenses: Sequence[License]) -> list[int]:
+    """The distinct ids of the licenses given, in the order given."""
+    return [pk for pk, _card in license_refs(licenses)]
 
 
 def _t(model) -> str:
@@ -242,26 +257,27 @@ def move_licenses(
     batch: uuid.UUID,
     actor: Account | None,
     now: datetime,
-    from_customer_id: int | None = None,
+    from_customer: Customer | None = None,
 ) -> None:
-    """One transfer per license, then the ownership change, in two statements.
+    """One transfer per license, the ownership change, and the `licenses.received` events.
 
-    `to` None moves each license to its owner's parent (a return). `from_customer_id` names the
+    `to` None moves each license to its owner's parent (a return). `from_customer` names the
     sender when it is not the current owner (an issue straight to a customer is a sale by the
-    platform).
+    platform: the licenses were created with their final owner).
     """
     customer = _t(Customer)
+    license = _t(License)
     parent = f"(SELECT c.parent_id FROM {customer} c WHERE c.id = l.customer_id)"
     target = "%s" if to is not None else parent
     target_params = [to.pk] if to is not None else []
-    sender = "%s" if from_customer_id is not None else "l.customer_id"
-    sender_params = [from_customer_id] if from_customer_id is not None else []
+    sender = "%s" if from_customer is not None else "l.customer_id"
+    sender_params = [from_customer.pk] if from_customer is not None else []
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_t(Transfer)} (at, license_id, type_id, from_customer_id,"
             " to_customer_id, method, batch, account_id, account_username)"
             f" SELECT %s, l.id, l.type_id, {sender}, {target}, %s, %s, %s, %s"
-            f" FROM {_t(License)} l WHERE l.id IN ({ids_sql()})",
+            f" FROM {license} l WHERE l.id IN ({ids_sql()})",
             [
                 db_value(Transfer, "at", now),
                 *sender_params,
@@ -273,18 +289,26 @@ def move_licenses(
                 ids_param(ids),
             ],
         )
-        if from_customer_id is not None:
-            return  # an issue: the licenses were created with their final owner
-        license = _t(License)
-        new_owner = (
-            "%s"
-            if to is not None
-            else f"(SELECT c.parent_id FROM {customer} c WHERE c.id = {license}.customer_id)"
-        )
+        if from_customer is None:
+            new_owner = (
+                "%s"
+                if to is not None
+                else parent.replace("l.customer_id", f"{license}.customer_id")
+            )
+            cursor.execute(
+                f"UPDATE {license} SET customer_id = {new_owner} WHERE id IN ({ids_sql()})",
+                [*target_params, ids_param(ids)],
+            )
+        # Who received what from whom, read back from the transfers just written.
         cursor.execute(
-            f"UPDATE {license} SET customer_id = {new_owner} WHERE id IN ({ids_sql()})",
-            [*target_params, ids_param(ids)],
+            f"SELECT l.card, t.to_customer_id, c.number FROM {_t(Transfer)} t"
+            f" JOIN {license} l ON l.id = t.license_id"
+            f" JOIN {customer} c ON c.id = t.from_customer_id"
+            f" WHERE t.batch = %s AND t.license_id IN ({ids_sql()})",
+            [db_value(Transfer, "batch", batch), ids_param(ids)],
         )
+        moves = cursor.fetchall()
+    licenses_received(batch=batch, method=method, moves=moves, now=now)
 
 
 def add_days(*, ids: Sequence[int], days: int, actor: Account, now: datetime) -> None:

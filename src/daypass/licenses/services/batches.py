@@ -18,32 +18,17 @@ from django.db import transaction
 
 from daypass.core.audit import audit_record, audit_record_many
 from daypass.core.batch_errors import RowError
-from daypass.core.errors import DaypassError, NotFound, ValidationFailed
+from daypass.core.errors import DaypassError, ErrorCode, NotFound, ValidationFailed
+from daypass.core.limits import MAX_BIND_BATCH, MAX_DAYS, MAX_TOP_UP_BATCH
+from daypass.core.tenancy import customer_visible_to, in_subtree_of
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device
 from daypass.devices.services import devices_lift_blacklists
 from daypass.licenses import bulk
 from daypass.licenses.models import License, LicenseType, TransferMethod
-from daypass.licenses.permissions import (
-    customer_visible_to,
-    require_license_operation,
-    require_platform_admin,
-)
-
-TOP_UP_MAX_DAYS = 36_500
-TOP_UP_BATCH_MAX = 10_000
-BIND_BATCH_MAX = 1_000
-# Audit events name at most this many cards; the count is always recorded.
-AUDIT_MAX_CARDS = 200
-
-
-def _require_int(value: object, *, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(message=f"{field} must be a whole number.", field=field)
-    if not low <= value <= high:
-        raise ValidationFailed(message=f"{field} must be between {low} and {high}.", field=field)
-    return value
-
+from daypass.licenses.permissions import require_license_operation, require_owner_operation
+from daypass.licenses.services.common import audit_cards, require_int
+from daypass.licenses.status import is_movable, require_movable
 
 # --- top-up ----------------------------------------------------------------------------------
 
@@ -52,55 +37,47 @@ def _require_int(value: object, *, field: str, low: int, high: int) -> int:
 def licenses_top_up_many(
     *, actor: Account, licenses: Sequence[License], days: int, now: datetime
 ) -> list[License]:
-    """Add `days` to the total and available days of every license (platform admin).
+    """Add `days` to the total and available days of every license (platform admin), all or
+    nothing: the one home of a top-up (`license_top_up` is a batch of one).
 
     One TopUp ledger row per license; the blacklist of every bound device is lifted (SPEC 4.5).
-    Returns the licenses with their new values, in card order.
+    Errors in the order of the license services: a license gone or outside the subtree
+    (`not_found`, the first in request order), then the permission, then `days`. Returns the
+    licenses with their new values, in card order.
     """
-    require_platform_admin(actor, "top up licenses")
-    ids = bulk.license_ids(licenses)
-    if not ids:
+    refs = bulk.license_refs(licenses)
+    if not refs:
         raise ValidationFailed(message="Name at least one license.", field="cards")
-    if len(ids) > TOP_UP_BATCH_MAX:
+    if len(refs) > MAX_TOP_UP_BATCH:
         raise ValidationFailed(
-            message=f"At most {TOP_UP_BATCH_MAX} licenses can be topped up at once.",
+            message=f"At most {MAX_TOP_UP_BATCH} licenses can be topped up at once.",
             field="cards",
         )
-    _require_int(days, field="days", low=1, high=TOP_UP_MAX_DAYS)
-    rows = bulk.lock_licenses_with_their_devices(ids)
-    if len(rows) != len(ids):
-        raise NotFound(message="License not found.")
-    owners = Customer.objects.in_bulk({row.customer_id for row in rows})
-    for row in rows:
-        if not customer_visible_to(actor, owners[row.customer_id]):
-            raise NotFound(message=f"License {row.card} not found.")
+    ids = [pk for pk, _card in refs]
+    rows = {row.id: row for row in bulk.lock_licenses_with_their_devices(ids)}
+    owners = Customer.objects.in_bulk({row.customer_id for row in rows.values()})
+    for pk, card in refs:
+        if pk not in rows or not customer_visible_to(actor, owners[rows[pk].customer_id]):
+            raise NotFound(message=f"License {card} not found.")
+    for owner in owners.values():
+        require_owner_operation(actor, owner, "top_up")
+    require_int(days, field="days", low=1, high=MAX_DAYS)
     bulk.add_days(ids=ids, days=days, actor=actor, now=now)
     topped = list(
-        License.objects.select_related("customer", "type", "device")
+        License.objects.select_related("customer", "type", "device__customer")
         .filter(pk__in=ids)
         .order_by("card")
     )
     if len(topped) == 1:
-        lic = topped[0]
-        audit_record(
-            actor=actor,
-            action="license.top_up",
-            now=now,
-            target=lic.card,
-            days=days,
-            total_days=lic.total_days,
-            available_days=lic.available_days,
-        )
+        (lic,) = topped
+        details = {
+            "target": lic.card,
+            "total_days": lic.total_days,
+            "available_days": lic.available_days,
+        }
     else:
-        audit_record(
-            actor=actor,
-            action="license.top_up",
-            now=now,
-            target=f"{len(topped)} licenses",
-            days=days,
-            count=len(topped),
-            cards=[lic.card for lic in topped[:AUDIT_MAX_CARDS]],
-        )
+        details = {"target": f"{len(topped)} licenses", **audit_cards(topped)}
+    audit_record(actor=actor, action="license.top_up", now=now, days=days, **details)
     devices = {lic.device.pk: lic.device for lic in topped if lic.device_id is not None}
     devices_lift_blacklists(
         actor=actor, devices=list(devices.values()), now=now, reason="license_top_up"
@@ -160,9 +137,9 @@ def _bind_items(
 ) -> BindBatchResult:
     if not items:
         raise ValidationFailed(message="Name at least one item.", field="items")
-    if len(items) > BIND_BATCH_MAX:
+    if len(items) > MAX_BIND_BATCH:
         raise ValidationFailed(
-            message=f"At most {BIND_BATCH_MAX} items can be bound at once.", field="items"
+            message=f"At most {MAX_BIND_BATCH} items can be bound at once.", field="items"
         )
     errors: list[RowError] = []
 
@@ -216,11 +193,11 @@ def _bind_items(
     }
     bulk.lock_rows(License, sorted(candidate_ids))
     locked_licenses = License.objects.select_related("customer", "type").in_bulk(candidate_ids)
-    type_models = _type_model_ids(
+    type_models = type_model_ids(
         {lic.type_id for lic in locked_licenses.values()} | {t.pk for t in types.values()}
     )
     pools = {  # picks are re-checked on the locked rows
-        type_id: [pk for pk in pool if _eligible(locked_licenses[pk])]
+        type_id: [pk for pk in pool if is_movable(locked_licenses[pk])]
         for type_id, pool in pools.items()
     }
 
@@ -248,7 +225,7 @@ def _bind_items(
                 fail(
                     row,
                     DaypassError(
-                        "insufficient_quantity",
+                        ErrorCode.INSUFFICIENT_QUANTITY,
                         f"No eligible {license_type.code} license of {own.number} is left "
                         f"for device {device.number}.",
                     ),
@@ -267,7 +244,7 @@ def _bind_items(
                 )
                 continue
         try:
-            _check_bind(actor=actor, license=license, device=device, type_models=type_models)
+            check_bind(actor=actor, license=license, device=device, type_models=type_models)
         except DaypassError as error:
             fail(row, error)
             continue
@@ -278,15 +255,11 @@ def _bind_items(
     if errors:
         errors.sort(key=lambda error: error.row)
         return BindBatchResult(batch=batch, items=result_items, errors=errors)
-    _apply_binds(actor=actor, bound=bound, batch=batch, now=now)
+    apply_binds(actor=actor, bound=bound, batch=batch, now=now)
     return BindBatchResult(batch=batch, items=result_items)
 
 
-def _eligible(license: License) -> bool:
-    return license.device_id is None and not license.locked and license.available_days > 0
-
-
-def _type_model_ids(type_ids: set[int]) -> dict[int, set[int]]:
+def type_model_ids(type_ids: set[int]) -> dict[int, set[int]]:
     through = LicenseType.device_models.through
     models: dict[int, set[int]] = {type_id: set() for type_id in type_ids}
     for type_id, model_id in through.objects.filter(licensetype_id__in=type_ids).values_list(
@@ -298,27 +271,22 @@ def _type_model_ids(type_ids: set[int]) -> dict[int, set[int]]:
 
 def _model_mismatch(license_type: LicenseType, device: Device) -> DaypassError:
     return DaypassError(
-        "model_mismatch",
+        ErrorCode.MODEL_MISMATCH,
         f"License type {license_type.code} does not fit device model {device.model.code}.",
     )
 
 
-def _check_bind(
+def check_bind(
     *, actor: Account, license: License, device: Device, type_models: dict[int, set[int]]
 ) -> None:
-    """The preconditions of a bind, in the order of `licenses.services` (module doc)."""
+    """The preconditions of a bind on locked rows, in the order of the license services."""
     require_license_operation(actor, license, "bind")
     if not customer_visible_to(actor, device.customer):
         raise NotFound(message=f"Device {device.number} not found.")
-    if license.locked:
-        raise DaypassError("license_locked", f"License {license.card} is locked.")
-    if license.available_days == 0:
-        raise DaypassError("license_expired", f"License {license.card} has expired.")
-    if license.device_id is not None:
-        raise DaypassError("license_bound", f"License {license.card} is already bound.")
-    if not device.customer.path.startswith(license.customer.path):
+    require_movable(license, bound_message="is already bound")
+    if not in_subtree_of(device.customer, license.customer):
         raise DaypassError(
-            "device_not_in_subtree",
+            ErrorCode.DEVICE_NOT_IN_SUBTREE,
             f"Device {device.number} belongs neither to {license.customer.number} "
             "nor to one of its sub-customers.",
         )
@@ -326,7 +294,7 @@ def _check_bind(
         raise _model_mismatch(license.type, device)
 
 
-def _apply_binds(
+def apply_binds(
     *, actor: Account, bound: list[tuple[License, Device]], batch: uuid.UUID, now: datetime
 ) -> None:
     """Write the checked binds: transfers to the devices' owners (method `bind`, one batch id),
