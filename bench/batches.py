@@ -103,8 +103,9 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from daypass.customers.accounts import account_create
     from daypass.customers.models import Customer
-    from daypass.customers.services import account_create, customer_create
+    from daypass.customers.services import customer_create
     from daypass.customers.tokens import token_create
 
     vendor = connection.vendor

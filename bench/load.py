@@ -112,8 +112,9 @@ class Session:
 def set_up(args) -> dict:
     """The benchmark database: gateway devices, one subtree per writer, accounts and tokens."""
     bench_database.rebuild_database()
+    from daypass.customers.accounts import account_create
     from daypass.customers.models import Customer
-    from daypass.customers.services import account_create, customer_create
+    from daypass.customers.services import customer_create
     from daypass.customers.tokens import token_create
     from daypass.devices.models import Device, DeviceModel
     from daypass.licenses.models import LicenseType
