@@ -25,9 +25,10 @@ from daypass.devices.locks import lock_device, lock_devices_in_order
 from daypass.devices.models import Device, DeviceModel
 from daypass.events.causes import device_restored
 from daypass.events.types import RestoreCause
+from daypass.licenses.bulk import move_licenses
 from daypass.licenses.models import License, TransferMethod
 from daypass.licenses.permissions import require_owner_operation
-from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
+from daypass.licenses.rows import lock_licenses_in_order
 
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
@@ -136,9 +137,9 @@ def devices_transfer(
     for owner_pk in sorted(owners):
         require_owner_operation(actor, owners[owner_pk], "move_with_device")
     if moving:
-        move_licenses_with_transfers(
-            licenses=moving,
-            to_of=to,
+        move_licenses(
+            licenses=[(lic.pk, lic.card, lic.customer_id) for lic in moving],
+            to=to,
             method=TransferMethod.DEVICE,
             batch=batch,
             actor=actor,

@@ -251,7 +251,7 @@ def issued_ids(*, first_card: str, last_card: str) -> list[int]:
 
 def move_licenses(
     *,
-    ids: Sequence[int],
+    licenses: Sequence[tuple[int, str, int]],
     to: Customer | None,
     method: str,
     batch: uuid.UUID,
@@ -261,10 +261,12 @@ def move_licenses(
 ) -> None:
     """One transfer per license, the ownership change, and the `licenses.received` events.
 
-    `to` None moves each license to its owner's parent (a return). `from_customer` names the
-    sender when it is not the current owner (an issue straight to a customer is a sale by the
-    platform: the licenses were created with their final owner).
+    `licenses` are (id, card, owner id) as the caller read them with the rows locked. `to` None
+    moves each license to its owner's parent (a return). `from_customer` names the sender when
+    it is not the current owner (an issue straight to a customer is a sale by the platform: the
+    licenses were created with their final owner).
     """
+    ids = [pk for pk, _card, _owner in licenses]
     customer = _t(Customer)
     license = _t(License)
     parent = f"(SELECT c.parent_id FROM {customer} c WHERE c.id = l.customer_id)"
@@ -290,24 +292,20 @@ def move_licenses(
             ],
         )
         if from_customer is None:
-            new_owner = (
-                "%s"
-                if to is not None
-                else parent.replace("l.customer_id", f"{license}.customer_id")
-            )
+            own_parent = parent.replace("l.customer_id", f"{license}.customer_id")
+            new_owner = "%s" if to is not None else own_parent
             cursor.execute(
                 f"UPDATE {license} SET customer_id = {new_owner} WHERE id IN ({ids_sql()})",
                 [*target_params, ids_param(ids)],
             )
-        # Who received what from whom, read back from the transfers just written.
-        cursor.execute(
-            f"SELECT l.card, t.to_customer_id, c.number FROM {_t(Transfer)} t"
-            f" JOIN {license} l ON l.id = t.license_id"
-            f" JOIN {customer} c ON c.id = t.from_customer_id"
-            f" WHERE t.batch = %s AND t.license_id IN ({ids_sql()})",
-            [db_value(Transfer, "batch", batch), ids_param(ids)],
-        )
-        moves = cursor.fetchall()
+    # Who received what from whom: (card, receiver id, sender number), from the few customers.
+    senders = {from_customer.pk} if from_customer is not None else {o for _i, _c, o in licenses}
+    known = Customer.objects.in_bulk(senders | ({to.pk} if to is not None else set()))
+    moves = []
+    for _pk, card, owner_id in licenses:
+        sent_by = known[from_customer.pk if from_customer is not None else owner_id]
+        receiver_id = to.pk if to is not None else known[owner_id].parent_id
+        moves.append((card, receiver_id, sent_by.number))
     licenses_received(batch=batch, method=method, moves=moves, now=now)
 
 

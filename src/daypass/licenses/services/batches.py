@@ -299,14 +299,16 @@ def apply_binds(
 ) -> None:
     """Write the checked binds: transfers to the devices' owners (method `bind`, one batch id),
     the bindings, one `license.bind` audit event each, and the blacklists they lift."""
-    moving: dict[int, list[int]] = {}
+    moving: dict[int, list[tuple[int, str, int]]] = {}
     for license, device in bound:
         if device.customer_id != license.customer_id:
-            moving.setdefault(device.customer_id, []).append(license.pk)
+            moving.setdefault(device.customer_id, []).append(
+                (license.pk, license.card, license.customer_id)
+            )
     owners = {d.customer_id: d.customer for _lic, d in bound}
-    for customer_id, ids in moving.items():
+    for customer_id, licenses in moving.items():
         bulk.move_licenses(
-            ids=ids,
+            licenses=licenses,
             to=owners[customer_id],
             method=TransferMethod.BIND,
             batch=batch,

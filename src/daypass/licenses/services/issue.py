@@ -74,7 +74,7 @@ def licenses_issue(
         # Created with their final owner; the sale from the platform is recorded all the same.
         batch = uuid.uuid4()
         bulk.move_licenses(
-            ids=ids,
+            licenses=[(pk, card, owner.pk) for pk, card in zip(ids, cards, strict=True)],
             to=owner,
             method=TransferMethod.SELL,
             batch=batch,

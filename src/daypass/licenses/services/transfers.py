@@ -74,7 +74,7 @@ def licenses_sell(
         require_movable(row)
     batch = uuid.uuid4()
     bulk.move_licenses(
-        ids=[row.id for row in rows],
+        licenses=[(row.id, row.card, row.customer_id) for row in rows],
         to=to,
         method=TransferMethod.SELL,
         batch=batch,
@@ -109,7 +109,7 @@ def licenses_return(
     parents = Customer.objects.in_bulk({owner.parent_id for owner in owners.values()})
     batch = uuid.uuid4()
     bulk.move_licenses(
-        ids=[row.id for row in rows],
+        licenses=[(row.id, row.card, row.customer_id) for row in rows],
         to=None,  # each to its owner's parent
         method=TransferMethod.RETURN,
         batch=batch,
