@@ -83,7 +83,14 @@ def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpRespo
     return _unexpected(request, exc)
 
 
+class BodyNotAnObject(ValueError):
+    """Every request body of the API is a JSON object; `[]`, `"x"` or `5` is a 422
+    (raised by core.api.OrjsonParser; Ninja wraps it in an HttpError 400)."""
+
+
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return error_response(422, ErrorCode.VALIDATION_ERROR, str(exc.__cause__))
     code = CODE_BY_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
     message = str(exc)
     if exc.status_code == HTTPStatus.BAD_REQUEST and message.startswith("Cannot parse"):
