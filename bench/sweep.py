@@ -176,6 +176,9 @@ def main() -> None:
     print(f"load: {args.devices} devices and licenses in {load.seconds:.1f}s ({vendor})")
     if args.auto_renew and vendor != "postgresql":
         sys.exit("--auto-renew: the floor is written for PostgreSQL")
+    if args.crossing:
+        # Their inboxes receive every event: the inbox sink works as it would in production.
+        add_fleet_accounts()
     name = settings.DATABASES["default"]["NAME"]
     connections.close_all()
 
@@ -214,9 +217,25 @@ def main() -> None:
         expected = args.devices // round(1 / args.crossing)
         if events != expected:
             sys.exit(f"MISMATCH: {events} events written, {expected} licenses crossed 30 days")
-        print(f"events: {events} written in {events_seconds:.2f}s")
+        from daypass.notifications.models import Notification
+
+        print(
+            f"events: {events} written in {events_seconds:.2f}s "
+            f"(with {Notification.objects.count()} inbox notifications)"
+        )
         last += f", events cost {100 * events_seconds / daypass_seconds:.1f}%"
     print(last)
+
+
+def add_fleet_accounts() -> None:
+    """An admin, an operator and a viewer for the bench fleet (role defaults: all get inboxes)."""
+    from daypass.customers.models import Account, Customer
+
+    fleet = Customer.objects.get(name="Bench fleet")
+    for role in ("admin", "operator", "viewer"):
+        account = Account(username=f"bench-{role}", customer=fleet, role=role)
+        account.set_unusable_password()
+        account.save()
 
 
 def events_written(output: str) -> tuple[int, float]:
