@@ -48,6 +48,7 @@ urlpatterns = [
     path("licenses/", licenses.license_details, name="licenses"),
     path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
     path("licenses/return/", license_actions.licenses_return, name="licenses_return"),
+    path("licenses/top-up/", license_actions.licenses_top_up, name="licenses_top_up"),
     # Lock, unlock and unbind: one view, the operation named in the URL.
     *(
         path(
