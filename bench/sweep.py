@@ -176,6 +176,9 @@ def main() -> None:
     print(f"load: {args.devices} devices and licenses in {load.seconds:.1f}s ({vendor})")
     if args.auto_renew and vendor != "postgresql":
         sys.exit("--auto-renew: the floor is written for PostgreSQL")
+    if args.crossing:
+        # Their inboxes receive every event: the inbox sink works as it would in production.
+        add_fleet_accounts()
     name = settings.DATABASES["default"]["NAME"]
     connections.close_all()
 
@@ -203,7 +206,18 @@ def main() -> None:
     )
     # What a worker pays every interval once everything is paid: one pass over the devices.
     idle_seconds, _, _ = run_charge(url=url, chunk_size=args.chunk_size)
-    print(f"idle sweep (nothing due, {args.devices} devices): {idle_seconds:.2f}s")
+    # The sweep itself, in this process (the subprocess's figure is mostly Django starting).
+    from daypass.billing.sweep import sweep_run
+
+    started = perf_counter()
+    idle = sweep_run(now=datetime.now(UTC))
+    idle_sweep_seconds = perf_counter() - started
+    if idle.devices:
+        sys.exit(f"MISMATCH: the idle sweep charged {idle.devices} devices")
+    print(
+        f"idle sweep (nothing due, {args.devices} devices): {idle_sweep_seconds:.3f}s "
+        f"(daypass charge, process start-up included: {idle_seconds:.2f}s)"
+    )
     ratio = daypass_seconds / floor_seconds
     last = (
         f"sweep: {args.devices} devices, daypass {charged / daypass_seconds:,.0f}/s, "
@@ -214,9 +228,25 @@ def main() -> None:
         expected = args.devices // round(1 / args.crossing)
         if events != expected:
             sys.exit(f"MISMATCH: {events} events written, {expected} licenses crossed 30 days")
-        print(f"events: {events} written in {events_seconds:.2f}s")
+        from daypass.notifications.models import Notification
+
+        print(
+            f"events: {events} written in {events_seconds:.2f}s "
+            f"(with {Notification.objects.count()} inbox notifications)"
+        )
         last += f", events cost {100 * events_seconds / daypass_seconds:.1f}%"
     print(last)
+
+
+def add_fleet_accounts() -> None:
+    """An admin, an operator and a viewer for the bench fleet (role defaults: all get inboxes)."""
+    from daypass.customers.models import Account, Customer
+
+    fleet = Customer.objects.get(name="Bench fleet")
+    for role in ("admin", "operator", "viewer"):
+        account = Account(username=f"bench-{role}", customer=fleet, role=role)
+        account.set_unusable_password()
+        account.save()
 
 
 def events_written(output: str) -> tuple[int, float]:

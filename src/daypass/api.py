@@ -138,5 +138,6 @@ def api_urlpatterns() -> list:
     patterns.sort(key=lambda pattern: getattr(pattern, "name", None) != "gate_reports")
     return [
         path("api/v1/", (patterns, app_name, namespace)),
-        re_path(r"^api/v1(?:/(?P<rest>.*))?$", api_not_found),
+        # [\s\S]: a path holding a newline (%0A) is under /api/v1 too, and gets the envelope.
+        re_path(r"^api/v1(?:/(?P<rest>[\s\S]*))?$", api_not_found),
     ]

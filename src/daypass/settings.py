@@ -323,6 +323,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DAYPASS_MAX_BODY_BYTES", 1024 * 1024)
 # Billing: how often the built-in scheduler / `daypass worker` sweeps, and its chunk size.
 DAYPASS_SWEEP_INTERVAL_SECONDS = env_int("DAYPASS_SWEEP_INTERVAL_SECONDS", 60)
 DAYPASS_SWEEP_CHUNK_SIZE = env_int("DAYPASS_SWEEP_CHUNK_SIZE", 5000)
+# `daypass worker` after SIGTERM/SIGINT: how long the chunk (or delivery batch) in flight may
+# take to finish before the worker exits without it (its transaction is rolled back).
+DAYPASS_WORKER_STOP_SECONDS = env_int("DAYPASS_WORKER_STOP_SECONDS", 30)
 
 # API: how long a process remembers a gateway token (0: ask the database every call). A revoked
 # gateway token stops working within this many seconds (at once in the revoking process).

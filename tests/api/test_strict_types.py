@@ -113,3 +113,14 @@ def test_input_schema_is_a_ninja_schema():
 
     assert issubclass(InputSchema, Schema)
     assert InputSchema.model_config["strict"] is True
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "5", "null", "true"])
+def test_a_body_that_is_not_an_object_is_422(api_as, tree, body):
+    # Found by schemathesis: `[]` read as "no fields given" was accepted by a PATCH.
+    response = api_as(tree.dealer_admin).patch(
+        f"/customers/{tree.dealer.number}/accounts/{tree.dealer_viewer.username}", body
+    )
+
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "validation_error"

@@ -16,6 +16,9 @@ PAGES = [
     ("/tokens/", "api-tokens"),
     ("/accounts/", "accounts"),
     ("/devices/860000000000100/", "device"),
+    ("/notifications/", "notifications"),
+    ("/notifications/settings/", "notification-settings"),
+    ("/webhooks/", "webhooks"),
 ]
 # The platform operator's pages (logged in as the platform's admin).
 PLATFORM_PAGES = [

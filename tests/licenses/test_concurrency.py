@@ -226,6 +226,10 @@ def test_a_bind_racing_the_devices_transfer_leaves_the_license_with_the_devices_
     other_fleet = factories.make_customer(parent=tree.dealer, name="Fleet 2")
     device = factories.make_device(customer=tree.fleet, model=model)
     license = factories.make_license(customer=tree.dealer, type=license_type)
+    # When the bind wins, the transfer carries the fleet's own license: since issue 8 (SPEC 3)
+    # that needs the fleet's consent, given here so that both orders must succeed.
+    tree.fleet.allow_superior_manage_licenses = True
+    tree.fleet.save(update_fields=["allow_superior_manage_licenses"])
 
     outcomes = race(
         lambda: license_bind(actor=tree.dealer_admin, license=license, device=device, now=NOW),

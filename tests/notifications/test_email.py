@@ -27,7 +27,9 @@ from tests import factories
 NOW = factories.NOW  # 2026-11-01 12:00 UTC
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-SMTP_PORT = 8141
+SMTP_PORTS = range(8141, 8148)
+# Nobody listens here: sending to it fails at once.
+CLOSED_PORT = 8149
 PUBLIC_URL = "https://console.example.com"
 
 
@@ -46,14 +48,26 @@ class Inbox:
         return "250 OK"
 
 
+def start_smtp_server(handler) -> Controller:
+    """On the first free port of this project's test range (runs may overlap)."""
+    for port in SMTP_PORTS:
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+        except (OSError, RuntimeError):
+            continue
+        return controller
+    raise RuntimeError(f"no free port in {SMTP_PORTS}")
+
+
 @pytest.fixture
 def smtp(settings):
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
+    controller = start_smtp_server(handler)
+    handler.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = SMTP_PORT
+    settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 10
     settings.DEFAULT_FROM_EMAIL = "daypass@example.com"
@@ -192,7 +206,7 @@ def test_a_failing_mail_server_is_retried_then_given_up(tree, smtp, settings):
     customer_settings_update(
         actor=tree.dealer_admin, customer=tree.dealer, allow_auto_renew=True, now=NOW
     )
-    settings.EMAIL_PORT = SMTP_PORT + 1  # nobody listens there
+    settings.EMAIL_PORT = CLOSED_PORT
 
     result = notifications_send_due(now=NOW)
     assert (result.sent, result.failed_attempts) == (0, 1)
@@ -200,14 +214,14 @@ def test_a_failing_mail_server_is_retried_then_given_up(tree, smtp, settings):
     assert mail.attempts == 1 and mail.last_error and mail.sent_at is None
 
     # the server is back: the retry after a minute delivers it
-    settings.EMAIL_PORT = SMTP_PORT
+    settings.EMAIL_PORT = smtp.port
     assert notifications_send_due(now=NOW + timedelta(seconds=30)).sent == 0
     assert notifications_send_due(now=NOW + timedelta(minutes=1)).sent == 1
     assert len(smtp.messages) == 1
 
     # a mail that keeps failing is marked failed after the last attempt
     Mail.objects.update(sent_at=None, attempts=MAX_ATTEMPTS - 1, next_attempt_at=NOW)
-    settings.EMAIL_PORT = SMTP_PORT + 1
+    settings.EMAIL_PORT = CLOSED_PORT
     notifications_send_due(now=NOW + DAY)
     assert Mail.objects.get().failed_at == NOW + DAY
 

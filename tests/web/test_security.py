@@ -154,3 +154,10 @@ def test_a_long_url_is_an_envelope_not_a_crash(tree):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_unknown_api_path_with_a_newline_gets_the_envelope(db):
+    response = Client().get("/api/v1/nowhere%0Aelse/x")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

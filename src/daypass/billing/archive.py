@@ -28,22 +28,9 @@ from daypass.billing.ledger_audit import (
     ledger_checkpoint_advance,
 )
 from daypass.billing.models import Deduction, DeductionResult
+from daypass.billing.schemas import DEDUCTION_FIELDS
 from daypass.core.errors import DaypassError, ErrorCode
 
-CSV_COLUMNS = [
-    "id",
-    "at",
-    "device",
-    "card",
-    "customer",
-    "days",
-    "available_days_after",
-    "window_start",
-    "window_end",
-    "trigger",
-    "result",
-    "reason",
-]
 ROWS_PER_FETCH = 10_000
 
 
@@ -111,7 +98,7 @@ def _write_csv(path: Path, *, before: datetime) -> tuple[int, int]:
     last_id = 0
     with gzip.open(path, "wt", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(DEDUCTION_FIELDS)
         for row in rows.iterator(chunk_size=ROWS_PER_FETCH):
             writer.writerow(
                 [value.isoformat() if isinstance(value, datetime) else value for value in row]

@@ -13,7 +13,7 @@ from django.db import connection
 
 from daypass.billing.sweep import ProgressCallback, SweepResult, sweep_run
 from daypass.core import clock
-from daypass.core.busy import is_busy_error
+from daypass.core.busy import log_failed_round
 
 logger = logging.getLogger("daypass.billing.scheduler")
 
@@ -36,14 +36,8 @@ def run_sweeps_until_stopped(
         try:
             result = sweep_run(now=started, progress=progress, stop_event=stop_event)
         except Exception as exc:
-            if is_busy_error(exc):
-                # Nothing of the failed chunk was written; its devices stay due.
-                logger.warning(
-                    "sweep at %s: the database was busy; trying again at the next round",
-                    started.isoformat(),
-                )
-            else:
-                logger.exception("sweep at %s failed", started.isoformat())
+            # Nothing of a failed chunk was written; its devices stay due.
+            log_failed_round(logger, what="sweep", at=started, exc=exc)
         else:
             if on_sweep_done is not None:
                 on_sweep_done(result)

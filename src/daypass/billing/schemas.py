@@ -31,6 +31,10 @@ class DeductionOut(Schema):
     reason: str | None
 
 
+# The deduction shape's fields in order: the columns of the CSV export and of the archive.
+DEDUCTION_FIELDS = list(DeductionOut.model_fields)
+
+
 class DeductionPage(Schema):
     items: list[DeductionOut]
     count: int

@@ -20,7 +20,7 @@ from daypass.core import clock
 from daypass.core.errors import Forbidden, Unauthenticated
 from daypass.core.filters import filter_names
 from daypass.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key_of, run_idempotently
-from daypass.core.responses import dumps, exception_response
+from daypass.core.responses import BodyNotAnObject, dumps, exception_response
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.customers.models import Role
 from daypass.customers.tokens import token_authenticate
@@ -57,7 +57,12 @@ class OrjsonRenderer(BaseRenderer):
 class OrjsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         # Text holding NUL never gets here: core.middleware.RejectNulMiddleware answers 422.
-        return orjson.loads(request.body)
+        data = orjson.loads(request.body)
+        if not isinstance(data, dict):
+            # Ninja would read an array as "no fields given" and accept it where every field is
+            # optional (a PATCH): refuse it here, for every operation at once.
+            raise BodyNotAnObject("The request body must be a JSON object.")
+        return data
 
 
 # --- authentication -------------------------------------------------------------------------

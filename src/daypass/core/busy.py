@@ -8,12 +8,13 @@ may simply try again. This module recognises those errors in one place:
 - the API answers 503 `busy` with `Retry-After` and the error envelope (`daypass.api`);
 - the console answers a 503 "try again" page (`DatabaseBusyMiddleware`, below);
 - a session whose refresh could not be saved keeps working (`daypass.core.sessions`);
-- the sweep logs and tries again at its next round (`billing.scheduler`).
+- the sweep and the outbox log and try again at their next round (`log_failed_round`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -64,6 +65,18 @@ def is_busy_error(exc: BaseException | None) -> bool:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+def log_failed_round(log: logging.Logger, *, what: str, at: datetime, exc: BaseException) -> None:
+    """A scheduled round (a sweep, an outbox round) failed: a busy database is a warning (the
+    next round tries again; nothing of the failed transaction was written), anything else an
+    error with its traceback."""
+    if is_busy_error(exc):
+        log.warning(
+            "%s at %s: the database was busy; trying again at the next round", what, at.isoformat()
+        )
+    else:
+        log.exception("%s at %s failed", what, at.isoformat())
 
 
 def busy_page(request: HttpRequest) -> HttpResponse:

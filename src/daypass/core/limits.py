@@ -34,6 +34,11 @@ MAX_FILTER_DAYS = 2_000_000_000
 MAX_TYPE_MODELS = 1000
 # Reports in one gate call.
 MAX_GATE_BATCH = 1000
+# The batches of the console for the whole tree (SPEC 13): licenses topped up, items bound and
+# devices imported in one call.
+MAX_TOP_UP_BATCH = 10_000
+MAX_BIND_BATCH = 1_000
+MAX_IMPORT_DEVICES = 10_000
 
 # --- text -----------------------------------------------------------------------------------
 CODE_MAX_LENGTH = 64  # license type and device model codes, device numbers

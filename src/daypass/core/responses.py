@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from daypass.core.batch_errors import RowErrors
 from daypass.core.busy import DatabaseBusy, is_busy_error
 from daypass.core.errors import CODE_BY_STATUS, DaypassError, ErrorCode
 from daypass.core.throttle import LoginThrottled
@@ -39,9 +40,15 @@ def dumps(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_UTC_Z, default=str)
 
 
-def error_response(status: int, code: str, message: str) -> HttpResponse:
+def error_response(
+    status: int, code: str, message: str, *, rows: list[dict] | None = None
+) -> HttpResponse:
+    error: dict[str, Any] = {"code": str(code), "message": message}
+    if rows is not None:
+        # A batch checked whole (device import): one entry per bad row (core/batch_errors.py).
+        error["rows"] = rows
     return HttpResponse(
-        dumps({"error": {"code": str(code), "message": message}}),
+        dumps({"error": error}),
         status=status,
         content_type=JSON_CONTENT_TYPE,
     )
@@ -61,7 +68,8 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 
 
 def _daypass_error(request: HttpRequest, exc: DaypassError) -> HttpResponse:
-    response = error_response(exc.http_status, exc.code, exc.message)
+    rows = exc.rows_out() if isinstance(exc, RowErrors) else None
+    response = error_response(exc.http_status, exc.code, exc.message, rows=rows)
     if isinstance(exc, LoginThrottled | DatabaseBusy):
         response["Retry-After"] = str(exc.retry_after)
     return response
@@ -75,7 +83,14 @@ def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpRespo
     return _unexpected(request, exc)
 
 
+class BodyNotAnObject(ValueError):
+    """Every request body of the API is a JSON object; `[]`, `"x"` or `5` is a 422
+    (raised by core.api.OrjsonParser; Ninja wraps it in an HttpError 400)."""
+
+
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return error_response(422, ErrorCode.VALIDATION_ERROR, str(exc.__cause__))
     code = CODE_BY_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
     message = str(exc)
     if exc.status_code == HTTPStatus.BAD_REQUEST and message.startswith("Cannot parse"):

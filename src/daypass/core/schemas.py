@@ -16,9 +16,18 @@ STRICT = ConfigDict(strict=True)
 DATE_HELP = "A calendar date YYYY-MM-DD (inclusive, UTC) or a full ISO 8601 instant."
 
 
+class RowErrorOut(Schema):
+    row: int
+    code: str
+    message: str
+
+
 class ErrorBody(Schema):
     code: str
     message: str
+    rows: list[RowErrorOut] | None = Field(
+        None, description="A batch checked whole (device import): one entry per bad row, from 1."
+    )
 
 
 class ErrorOut(Schema):

@@ -11,9 +11,12 @@ from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
 from daypass.core.schemas import PageQuery
 from daypass.customers.selectors import customer_get
 from daypass.devices.filters import DeviceFilterSet
+from daypass.devices.imports import DeviceImportRow, devices_import
 from daypass.devices.models import Device
 from daypass.devices.schemas import (
     ClearBlacklistIn,
+    DeviceImportIn,
+    DeviceImportOut,
     DeviceIn,
     DeviceModelIn,
     DeviceModelOut,
@@ -94,6 +97,22 @@ def device_add(request: HttpRequest, payload: DeviceIn):
         now=clock.now(),
     )
     return Status(201, device_out(device))
+
+
+@router.post("/devices/import", response={201: DeviceImportOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def device_import(request: HttpRequest, payload: DeviceImportIn):
+    """Register up to 10,000 devices, all or nothing (platform admin). Any bad row: 422 whose
+    error carries `rows`: `[{"row", "code", "message"}]`, one per bad row, row from 1."""
+    count = devices_import(
+        actor=request.auth,
+        rows=[
+            DeviceImportRow(number=d.number, model=d.model, customer=d.customer)
+            for d in payload.devices
+        ],
+        now=clock.now(),
+    )
+    return Status(201, {"count": count})
 
 
 @router.post("/devices/transfer", response={200: DeviceTransferOut, **ERROR_RESPONSES})

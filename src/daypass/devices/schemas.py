@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from daypass.core.limits import (
     CODE_MAX_LENGTH,
     CUSTOMER_NUMBER_MAX_LENGTH,
+    MAX_IMPORT_DEVICES,
     MAX_QUANTITY,
     NAME_MAX_LENGTH,
 )
@@ -87,3 +88,18 @@ class DeviceTransferOut(Schema):
 
 class ClearBlacklistIn(InputSchema):
     reason: str = Field(min_length=1, description="Why, for the audit log (1 to 500 characters).")
+
+
+class DeviceImportItem(InputSchema):
+    # Blank or too long numbers are reported per row by the service (core/batch_errors.py).
+    number: str = Field(max_length=CODE_MAX_LENGTH * 4)
+    model: str = Field(max_length=CODE_MAX_LENGTH)
+    customer: str = Field(max_length=CUSTOMER_NUMBER_MAX_LENGTH)
+
+
+class DeviceImportIn(InputSchema):
+    devices: list[DeviceImportItem] = Field(min_length=1, max_length=MAX_IMPORT_DEVICES)
+
+
+class DeviceImportOut(Schema):
+    count: int

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from daypass.core.audit import audit_record
+from daypass.core.audit import audit_record, audit_record_many
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
 from daypass.core.limits import AUDIT_MAX_ITEMS, CODE_MAX_LENGTH, NAME_MAX_LENGTH
 from daypass.core.tenancy import (
@@ -25,9 +25,10 @@ from daypass.devices.locks import lock_device, lock_devices_in_order
 from daypass.devices.models import Device, DeviceModel
 from daypass.events.causes import device_restored
 from daypass.events.types import RestoreCause
+from daypass.licenses.bulk import move_licenses
 from daypass.licenses.models import License, TransferMethod
 from daypass.licenses.permissions import require_owner_operation
-from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
+from daypass.licenses.rows import lock_licenses_in_order
 
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
@@ -150,9 +151,9 @@ def devices_transfer(
     for owner_pk in sorted(owners):
         require_owner_operation(actor, owners[owner_pk], "move_with_device")
     if moving:
-        move_licenses_with_transfers(
-            licenses=moving,
-            to_of=to,
+        move_licenses(
+            licenses=[(lic.pk, lic.card, lic.customer_id) for lic in moving],
+            to=to,
             method=TransferMethod.DEVICE,
             batch=batch,
             actor=actor,
@@ -200,23 +201,41 @@ def device_clear_blacklist(
     fresh = lock_device(device.pk)
     if not fresh.blacklisted:
         return fresh
-    previous_reason = fresh.blacklist_reason
-    fresh.blacklisted = False
-    fresh.blacklisted_at = None
-    fresh.blacklist_reason = ""
+    devices_lift_blacklists(actor=actor, devices=[fresh], now=now, reason=reason)
+    fresh.refresh_from_db()
+    return fresh
+
+
+def devices_lift_blacklists(
+    *, actor: Account, devices: list[Device], now: datetime, reason: str
+) -> int:
+    """Lift the blacklist of every device given that is blacklisted, set-based; returns how many.
+
+    The one home of what lifting changes. Callers have locked the devices and checked their own
+    permission (a hand clear through `device_clear_blacklist`; a batch top-up or bind, reason
+    `license_top_up` / `license_bind`). One audit event per lifted device.
+    """
+    lifted = [d for d in devices if d.blacklisted]
+    if not lifted:
+        return 0
     # SPEC 14: the count of refusals starts again; when the last one was stays known.
-    fresh.refused_reports = 0
-    fresh.save(
-        update_fields=["blacklisted", "blacklisted_at", "blacklist_reason", "refused_reports"]
+    Device.objects.filter(pk__in=[d.pk for d in lifted]).update(
+        blacklisted=False, blacklisted_at=None, blacklist_reason="", refused_reports=0
     )
-    audit_record(
+    audit_record_many(
         actor=actor,
         action="device.blacklist_clear",
         now=now,
-        target=fresh.number,
-        reason=reason,
-        previous_reason=previous_reason,
+        targets=[
+            (d.number, {"reason": reason, "previous_reason": d.blacklist_reason}) for d in lifted
+        ],
     )
-    cause = RestoreCause.MANUAL if by_hand else RESTORE_CAUSE_BY_REASON.get(reason)
-    device_restored(device=fresh, cause=cause or RestoreCause.MANUAL, now=now)
-    return fresh
+    for device in lifted:
+        device.blacklisted = False
+        device.blacklisted_at = None
+        device.blacklist_reason = ""
+        device.refused_reports = 0
+        device_restored(
+            device=device, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
+        )
+    return len(lifted)

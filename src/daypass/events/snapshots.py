@@ -11,6 +11,7 @@ The `*_snapshots(ids)` forms read many objects in a fixed number of queries (the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
     from daypass.customers.models import Customer
     from daypass.devices.models import Device
     from daypass.licenses.models import License
-
-# What `license_out` reads: the sweep loads nothing more.
-LICENSE_FIELDS = (
-    *("card", "type_id", "total_days", "available_days", "locked", "activated_at", "bound_at"),
-    *("device__number", "customer__number", "customer__parent_id"),
-)
 
 # The API modules import the services, which import this module: import them when first used.
 
@@ -49,21 +44,38 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
 
 
 def license_snapshots(license_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:
-    """license pk -> (owner pk, snapshot), in three queries whatever the number."""
+    """license pk -> (owner pk, snapshot), in three queries whatever the number.
+
+    The sweep calls this for every license that crosses a threshold, so the rows are read as
+    tuples and handed to `license_out` as light objects with the attributes it reads (building
+    model instances cost more than everything else of an event).
+    """
     from daypass.licenses.models import License, LicenseType
 
-    licenses = list(
-        License.objects.filter(pk__in=list(license_ids))
-        .select_related("customer", "device")
-        .only(*LICENSE_FIELDS)
-        .order_by()
+    rows = list(
+        License.objects.filter(pk__in=list(license_ids)).order_by().values_list(*_LICENSE_COLUMNS)
     )
     # One instance per type, so its model codes are read and sorted once (licenses.api).
-    types = LicenseType.objects.filter(pk__in={lic.type_id for lic in licenses})
+    types = LicenseType.objects.filter(pk__in={row[3] for row in rows})
     type_by_pk = {t.pk: t for t in types.prefetch_related("device_models")}
-    for lic in licenses:
-        lic.type = type_by_pk[lic.type_id]
-    return {lic.pk: (lic.customer_id, license_snapshot(lic)) for lic in licenses}
+    snapshots = {}
+    for row in rows:
+        fields = dict(zip(_LICENSE_COLUMNS, row, strict=True))
+        license = SimpleNamespace(
+            **{name: value for name, value in fields.items() if "__" not in name},
+            type=type_by_pk[fields["type_id"]],
+            device=SimpleNamespace(number=fields["device__number"]),
+            customer=SimpleNamespace(number=fields["customer__number"]),
+        )
+        snapshots[license.pk] = (license.customer_id, license_snapshot(license))
+    return snapshots
+
+
+# What `license_out` and `license_status` read of a license.
+_LICENSE_COLUMNS = (
+    *("pk", "customer_id", "card", "type_id", "total_days", "available_days", "locked"),
+    *("activated_at", "device_id", "bound_at", "device__number", "customer__number"),
+)
 
 
 def device_snapshots(device_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:

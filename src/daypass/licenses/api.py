@@ -13,6 +13,7 @@ from ninja.decorators import decorate_view
 from daypass.core import clock
 from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
 from daypass.core.errors import ValidationFailed
+from daypass.core.responses import json_response
 from daypass.core.schemas import PageQuery
 from daypass.core.tenancy import customer_in_scope
 from daypass.customers.api import customer_out
@@ -23,6 +24,8 @@ from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseType, Transfer
 from daypass.licenses.schemas import (
     BatchOut,
+    BindBatchIn,
+    BindBatchOut,
     BindIn,
     CardsOut,
     CustomerQuery,
@@ -40,6 +43,7 @@ from daypass.licenses.schemas import (
     SellIn,
     SummaryQuery,
     TopUpIn,
+    TopUpManyIn,
     TransferPage,
     TransferQuery,
 )
@@ -66,6 +70,7 @@ from daypass.licenses.services import (
     licenses_return,
     licenses_sell,
 )
+from daypass.licenses.services.batches import BindItem, licenses_bind_batch, licenses_top_up_many
 from daypass.licenses.status import license_status
 
 router = Router(tags=["licenses"])
@@ -198,7 +203,8 @@ def license_issue(request: HttpRequest, payload: IssueIn):
         customer=customer_get(request.auth, payload.customer) if payload.customer else None,
         now=clock.now(),
     )
-    return Status(201, {"cards": [lic.card for lic in licenses]})
+    # Rendered directly: 100,000 cards need no re-validation against the output schema.
+    return json_response({"cards": licenses.cards}, status=201)
 
 
 @router.post("/licenses/sell", response={200: BatchOut, **ERROR_RESPONSES})
@@ -218,7 +224,7 @@ def license_sell(request: HttpRequest, payload: SellIn):
             license_type=license_type_by_code(payload.type) if payload.type else None,
         )
     result = licenses_sell(actor=actor, licenses=licenses, to=to, now=clock.now())
-    return {"batch": result.batch, "cards": [lic.card for lic in result.licenses]}
+    return json_response({"batch": result.batch, "cards": result.cards})
 
 
 @router.post("/licenses/return", response={200: BatchOut, **ERROR_RESPONSES})
@@ -237,7 +243,36 @@ def license_return(request: HttpRequest, payload: ReturnIn):
             license_type=license_type_by_code(payload.type) if payload.type else None,
         )
     result = licenses_return(actor=actor, licenses=licenses, now=clock.now())
-    return {"batch": result.batch, "cards": [lic.card for lic in result.licenses]}
+    return json_response({"batch": result.batch, "cards": result.cards})
+
+
+@router.post("/licenses/top-up", response={200: CardsOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_top_up_many(request: HttpRequest, payload: TopUpManyIn):
+    """Top up to 10,000 licenses by `days` each, all or nothing (platform admin)."""
+    topped = licenses_top_up_many(
+        actor=request.auth,
+        licenses=licenses_by_card(request.auth, payload.cards),
+        days=payload.days,
+        now=clock.now(),
+    )
+    return {"cards": [lic.card for lic in topped]}
+
+
+@router.post("/licenses/bind-batch", response={200: BindBatchOut, **ERROR_RESPONSES})
+@decorate_view(idempotent)
+def license_bind_batch(request: HttpRequest, payload: BindBatchIn):
+    """Bind up to 1,000 devices, each to a named card or to the oldest eligible card of a
+    license code, all or nothing."""
+    result = licenses_bind_batch(
+        actor=request.auth,
+        items=[BindItem(device=i.device, card=i.card, type=i.type) for i in payload.items],
+        now=clock.now(),
+    )
+    return {
+        "batch": result.batch,
+        "items": [{"device": device, "card": card} for device, card in result.items],
+    }
 
 
 # --- one license ----------------------------------------------------------------------------

@@ -1,20 +1,17 @@
-"""Row-level building blocks of the license services: locks in the fixed order, and ownership
-changes with their sales records. Callers hold a transaction."""
+"""Row-level building blocks of the license services: locks in the fixed order (ownership
+changes with their sales records are set-based, in `licenses.bulk`). Callers hold a
+transaction."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from django.db import transaction
 
 from daypass.core.errors import DaypassError, ErrorCode, NotFound
-from daypass.customers.models import Account, Customer
 from daypass.devices.locks import lock_device
 from daypass.devices.models import Device
-from daypass.events.causes import licenses_received
-from daypass.licenses.models import License, Transfer
+from daypass.licenses.models import License
 
 BULK_CHUNK = 2_000
 
@@ -80,41 +77,3 @@ def lock_license_with_its_device(license: License) -> tuple[License, Device | No
     raise DaypassError(
         ErrorCode.CONFLICT, "The license changed while we were working on it; try again."
     )
-
-
-def move_licenses_with_transfers(
-    *,
-    licenses: Sequence[License],
-    to_of: dict[int, Customer] | Customer,
-    method: str,
-    batch: uuid.UUID,
-    actor: Account | None,
-    now: datetime,
-) -> None:
-    """One transfer per license (from its current owner) and the ownership change itself."""
-    rows = []
-    by_target: dict[int, list[int]] = {}
-    moves = []
-    for lic in licenses:
-        target = to_of if isinstance(to_of, Customer) else to_of[lic.pk]
-        moves.append((lic.card, target.pk, lic.customer.number))
-        rows.append(
-            Transfer(
-                at=now,
-                license=lic,
-                type_id=lic.type_id,
-                from_customer_id=lic.customer_id,
-                to_customer=target,
-                method=method,
-                batch=batch,
-                account=actor,
-                account_username=actor.username if actor else "",
-            )
-        )
-        by_target.setdefault(target.pk, []).append(lic.pk)
-        lic.customer = target
-    Transfer.objects.bulk_create(rows, batch_size=BULK_CHUNK)
-    for target_pk, pks in by_target.items():
-        for chunk in _chunks(pks):
-            License.objects.filter(pk__in=chunk).update(customer_id=target_pk)
-    licenses_received(batch=batch, method=method, moves=moves, now=now)

@@ -11,10 +11,12 @@ from ninja import Field, Schema
 from daypass.core.limits import (
     CODE_MAX_LENGTH,
     CUSTOMER_NUMBER_MAX_LENGTH,
+    MAX_BIND_BATCH,
     MAX_DAYS,
     MAX_FILTER_DAYS,
     MAX_PERIOD_HOURS,
     MAX_QUANTITY,
+    MAX_TOP_UP_BATCH,
     MAX_TYPE_MODELS,
     NAME_MAX_LENGTH,
 )
@@ -164,6 +166,36 @@ class BindIn(InputSchema):
 
 class TopUpIn(InputSchema):
     days: int = Field(ge=1, le=MAX_DAYS)
+
+
+class TopUpManyIn(InputSchema):
+    cards: list[str] = Field(min_length=1, max_length=MAX_TOP_UP_BATCH)
+    days: int = Field(ge=1, le=MAX_DAYS)
+
+
+class BindItemIn(InputSchema):
+    device: str = Field(min_length=1, max_length=CODE_MAX_LENGTH)
+    card: str | None = Field(None, min_length=1, max_length=CODE_MAX_LENGTH)
+    type: str | None = Field(
+        None,
+        min_length=1,
+        max_length=CODE_MAX_LENGTH,
+        description="A license code: the oldest eligible card of your customer.",
+    )
+
+
+class BindBatchIn(InputSchema):
+    items: list[BindItemIn] = Field(min_length=1, max_length=MAX_BIND_BATCH)
+
+
+class BindPairOut(Schema):
+    device: str
+    card: str
+
+
+class BindBatchOut(Schema):
+    batch: UUID
+    items: list[BindPairOut]
 
 
 class SellIn(InputSchema):

@@ -15,13 +15,13 @@ UNREAD_COUNT_CAP = 99
 
 
 def notification_list(account: Account, *, unread: bool | None = None) -> QuerySet[Notification]:
-    """The account's inbox, newest first."""
+    """The account's inbox, newest first (events are numbered in the order they are written)."""
     rows = Notification.objects.filter(account=account).select_related("event__customer")
     if unread is True:
         rows = rows.filter(read_at__isnull=True)
     elif unread is False:
         rows = rows.filter(read_at__isnull=False)
-    return rows.order_by("-id")
+    return rows.order_by("-event_id")
 
 
 def unread_count(account: Account, *, cap: int | None = None) -> int:

@@ -65,3 +65,18 @@ LEVEL_LABELS = {
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+# Where an event goes (SPEC 12.2), in the notification settings.
+MODE_LABELS = {
+    "off": _("Off"),
+    "inbox": _("Inbox"),
+    "email": _("Inbox and email at once"),
+    "digest": _("Inbox and the daily digest"),
+}
+
+DELIVERY_STATUS_LABELS = {
+    "pending": _("Pending"),
+    "delivered": _("Delivered"),
+    "failed": _("Failed"),
+}

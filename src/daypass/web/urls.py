@@ -11,10 +11,12 @@ from daypass.web.views import (
     exports,
     license_actions,
     licenses,
+    notification_settings,
     notifications,
     overview,
     platform,
     records,
+    webhooks,
 )
 
 app_name = "web"
@@ -31,10 +33,24 @@ urlpatterns = [
     path("i18n/setlang/", notifications.language_switch, name="set_language"),
     path("notifications/", notifications.inbox, name="notifications"),
     path("notifications/read/", notifications.inbox_mark_read, name="notifications_read"),
+    path(
+        "notifications/settings/",
+        notification_settings.notification_settings,
+        name="notification_settings",
+    ),
+    path("webhooks/", webhooks.webhook_records, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks.webhook_detail, name="webhook"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend/",
+        webhooks.webhook_resend,
+        name="webhook_resend",
+    ),
     path("licenses/", licenses.license_details, name="licenses"),
     path("licenses/export.csv", exports.license_export_csv, name="license_export"),
     path("licenses/sell/", license_actions.licenses_sell, name="licenses_sell"),
     path("licenses/return/", license_actions.licenses_return, name="licenses_return"),
+    path("licenses/top-up/", license_actions.licenses_top_up, name="licenses_top_up"),
     # Lock, unlock and unbind: one view, the operation named in the URL.
     *(
         path(

@@ -26,17 +26,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
+from daypass.core.api import dumps
 from daypass.core.audit import audit_record
+from daypass.events.api import event_out
 from daypass.events.emit import event_emit
 from daypass.events.types import EventType
 from daypass.webhooks.endpoint_secrets import secret_decrypt
 from daypass.webhooks.models import Delivery, DeliveryStatus, WebhookEndpoint
 from daypass.webhooks.sender import Attempt, attempt_send, send_target
-from daypass.webhooks.shapes import endpoint_out, event_body
+from daypass.webhooks.shapes import endpoint_out
 from daypass.webhooks.url_rules import Target
 
 logger = logging.getLogger("daypass.webhooks")
@@ -148,7 +149,8 @@ def _send(batch: list[Delivery], *, now: datetime) -> list[Attempt]:
             jobs.append(target)
             continue
         if delivery.event_id not in bodies:
-            bodies[delivery.event_id] = orjson.dumps(event_body(delivery.event))
+            # The event exactly as GET /events shows it (SPEC 12.1), encoded like the API.
+            bodies[delivery.event_id] = dumps(event_out(delivery.event))
         jobs.append(
             {
                 "target": target,

@@ -18,7 +18,8 @@ from datetime import datetime
 from django.db import connection
 
 from daypass.core import clock
-from daypass.core.busy import is_busy_error
+from daypass.core.busy import log_failed_round
+from daypass.notifications.services import SendResult, notifications_send_due
 from daypass.webhooks.outbox import RoundResult, deliveries_send_due
 
 logger = logging.getLogger("daypass.webhooks.scheduler")
@@ -27,23 +28,13 @@ logger = logging.getLogger("daypass.webhooks.scheduler")
 @dataclass
 class OutboxRound:
     webhooks: RoundResult
-    emails: object | None
-
-
-def _email_job() -> Callable[..., object] | None:
-    try:
-        from daypass.notifications.services import notifications_send_due
-    except ImportError:
-        return None
-    return notifications_send_due
+    emails: SendResult
 
 
 def outbox_run_once(*, now: datetime, stop_event: threading.Event | None = None) -> OutboxRound:
     """Send what is due at `now`: webhook deliveries, then notification emails."""
     webhooks = deliveries_send_due(now=now, stop_event=stop_event)
-    send_emails = _email_job()
-    emails = send_emails(now=now) if send_emails is not None else None
-    return OutboxRound(webhooks=webhooks, emails=emails)
+    return OutboxRound(webhooks=webhooks, emails=notifications_send_due(now=now))
 
 
 def run_outbox_until_stopped(
@@ -58,14 +49,8 @@ def run_outbox_until_stopped(
         try:
             done = outbox_run_once(now=started, stop_event=stop_event)
         except Exception as exc:
-            if is_busy_error(exc):
-                # What was not recorded as sent is still pending: the next round sends it.
-                logger.warning(
-                    "outbox round at %s: the database was busy; trying again at the next round",
-                    started.isoformat(),
-                )
-            else:
-                logger.exception("outbox round at %s failed", started.isoformat())
+            # What was not recorded as sent is still pending: the next round sends it.
+            log_failed_round(logger, what="outbox round", at=started, exc=exc)
             connection.close()
         else:
             if on_round is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from daypass.events.models import Event
 from daypass.webhooks.models import Delivery, WebhookEndpoint
 
 
@@ -35,17 +34,6 @@ def delivery_out(delivery: Delivery) -> dict[str, Any]:
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error or None,
         "delivered_at": _instant(delivery.delivered_at),
-    }
-
-
-def event_body(event: Event) -> dict[str, Any]:
-    """The event as webhooks send it: `{"id", "type", "timestamp", "customer", "data"}` (12.1)."""
-    return {
-        "id": event.uid,
-        "type": event.type,
-        "timestamp": _instant(event.at),
-        "customer": event.customer.number,
-        "data": event.data,
     }
 
 

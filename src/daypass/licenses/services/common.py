@@ -14,7 +14,12 @@ from daypass.licenses.models import License
 @dataclass(frozen=True)
 class TransferResult:
     batch: uuid.UUID
-    licenses: list[License]
+    # In card order; a LicenseSequence (licenses.bulk): `.cards` without loading the licenses.
+    licenses: Sequence[License]
+
+    @property
+    def cards(self) -> list[str]:
+        return getattr(self.licenses, "cards", None) or [lic.card for lic in self.licenses]
 
 
 def audit_cards(licenses: Sequence[License]) -> dict:

@@ -12,13 +12,10 @@ from daypass.core.errors import ValidationFailed
 from daypass.core.limits import MAX_QUANTITY
 from daypass.core.tenancy import require_customer_visible, require_platform_admin
 from daypass.customers.models import Account, Customer
+from daypass.licenses import bulk
+from daypass.licenses.bulk import CARD_DIGITS, CARD_PREFIX
 from daypass.licenses.models import License, LicenseType, TransferMethod
-from daypass.licenses.rows import BULK_CHUNK, move_licenses_with_transfers
 from daypass.licenses.services.common import require_int
-
-# Issued cards are CARD_PREFIX + a zero-padded sequence, so card order is issue order.
-CARD_PREFIX = "DP"
-CARD_DIGITS = 10
 
 
 def _next_card_sequence() -> int:
@@ -44,7 +41,7 @@ def licenses_issue(
     quantity: int,
     customer: Customer | None = None,
     now: datetime,
-) -> list[License]:
+) -> bulk.LicenseSequence:
     """Create `quantity` licenses for the platform, or for `customer` (recorded as a sale).
 
     Cards are `DP` + a 10-digit sequence. Issues are serialised by locking the platform row,
@@ -59,39 +56,31 @@ def licenses_issue(
     first = _next_card_sequence()
     if first + quantity - 1 >= 10**CARD_DIGITS:
         raise ValidationFailed(message="The card number space is exhausted.", field="quantity")
-    owner = platform
-    licenses = [
-        License(
-            card=f"{CARD_PREFIX}{first + i:0{CARD_DIGITS}d}",
-            type=license_type,
-            customer=owner,
-            issued_days=license_type.days,
-            total_days=license_type.days,
-            available_days=license_type.days,
-            created_at=now,
-        )
-        for i in range(quantity)
-    ]
-    License.objects.bulk_create(licenses, batch_size=BULK_CHUNK)
-    if licenses[0].pk is None:
-        # Backends that do not return primary keys from bulk inserts.
-        by_card = dict(
-            License.objects.filter(
-                card__gte=licenses[0].card, card__lte=licenses[-1].card
-            ).values_list("card", "pk")
-        )
-        for lic in licenses:
-            lic.pk = by_card[lic.card]
+    sells = customer is not None and customer.pk != platform.pk
+    owner = customer if sells else platform
+    # One INSERT … SELECT over a series of numbers (issue 12: no model objects).
+    bulk.insert_issued_licenses(
+        first=first,
+        quantity=quantity,
+        type_id=license_type.pk,
+        customer_id=owner.pk,
+        days=license_type.days,
+        now=now,
+    )
+    cards = [f"{CARD_PREFIX}{number:0{CARD_DIGITS}d}" for number in range(first, first + quantity)]
+    ids = bulk.issued_ids(first_card=cards[0], last_card=cards[-1])
     batch = None
-    if customer is not None and customer.pk != platform.pk:
+    if sells:
+        # Created with their final owner; the sale from the platform is recorded all the same.
         batch = uuid.uuid4()
-        move_licenses_with_transfers(
-            licenses=licenses,
-            to_of=customer,
+        bulk.move_licenses(
+            licenses=[(pk, card, owner.pk) for pk, card in zip(ids, cards, strict=True)],
+            to=owner,
             method=TransferMethod.SELL,
             batch=batch,
             actor=actor,
             now=now,
+            from_customer=platform,
         )
     audit_record(
         actor=actor,
@@ -101,8 +90,8 @@ def licenses_issue(
         type=license_type.code,
         quantity=quantity,
         customer=(customer or platform).number,
-        first_card=licenses[0].card,
-        last_card=licenses[-1].card,
+        first_card=cards[0],
+        last_card=cards[-1],
         batch=str(batch) if batch else None,
     )
-    return licenses
+    return bulk.LicenseSequence(cards, ids)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -15,53 +15,71 @@ from daypass.core.errors import DaypassError, ErrorCode, NotFound, ValidationFai
 from daypass.core.limits import MAX_QUANTITY
 from daypass.core.tenancy import customer_visible_to, require_customer_visible
 from daypass.customers.models import Account, Customer
+from daypass.licenses import bulk
 from daypass.licenses.models import License, LicenseType, TransferMethod
-from daypass.licenses.permissions import require_license_operation, require_owner_operation
-from daypass.licenses.rows import lock_licenses_in_order, move_licenses_with_transfers
-from daypass.licenses.services.common import (
-    TransferResult,
-    audit_cards,
-    distinct_by_pk,
-    require_int,
-)
+from daypass.licenses.permissions import require_owner_operation
+from daypass.licenses.services.common import TransferResult, audit_cards, require_int
 from daypass.licenses.status import MOVABLE, require_movable
 
 
-def _lock_batch(actor: Account, licenses: Iterable[License]) -> list[License]:
-    """Lock the licenses; the first, in request order, that is gone or outside the actor's
-    subtree is `not_found`. Returned in card order, the order of every later check."""
-    given = distinct_by_pk(licenses)
-    if not given:
+def _lock_batch(
+    actor: Account, licenses: Sequence[License], operation: Literal["sell", "return"]
+) -> tuple[list[bulk.LicenseRow], dict[int, Customer]]:
+    """Lock the licenses (by id) and read them as plain rows (issue 12: a batch of 100,000 is
+    never 100,000 model objects). The first, in request order, that is gone or outside the
+    actor's subtree is `not_found`; then the permission of each owner, in card order. Returns
+    the rows in card order (the order of every later check) and their owners by id."""
+    refs = bulk.license_refs(licenses)
+    if not refs:
         raise ValidationFailed(message="Name at least one license.", field="cards")
-    locked = lock_licenses_in_order(lic.pk for lic in given)
-    by_pk = {lic.pk: lic for lic in locked}
-    for lic in given:
-        fresh = by_pk.get(lic.pk)
-        if fresh is None or not customer_visible_to(actor, fresh.customer):
-            raise NotFound(message=f"License {lic.card} not found.")
-    return sorted(locked, key=lambda lic: lic.card)
+    ids = [pk for pk, _card in refs]
+    bulk.lock_rows(License, ids)
+    rows = bulk.license_rows(ids)
+    by_id = {row.id: row for row in rows}
+    owners = Customer.objects.in_bulk({row.customer_id for row in rows})
+    for pk, card in refs:
+        row = by_id.get(pk)
+        if row is None or not customer_visible_to(actor, owners[row.customer_id]):
+            raise NotFound(message=f"License {card} not found.")
+    checked: set[int] = set()
+    for row in rows:
+        if row.customer_id not in checked:
+            require_owner_operation(actor, owners[row.customer_id], operation)
+            checked.add(row.customer_id)
+    return rows, owners
+
+
+def _result(batch: uuid.UUID, rows: list[bulk.LicenseRow]) -> TransferResult:
+    return TransferResult(
+        batch=batch,
+        licenses=bulk.LicenseSequence([row.card for row in rows], [row.id for row in rows]),
+    )
 
 
 @transaction.atomic
 def licenses_sell(
-    *, actor: Account, licenses: list[License], to: Customer, now: datetime
+    *, actor: Account, licenses: Sequence[License], to: Customer, now: datetime
 ) -> TransferResult:
     """Move the licenses to `to`, a child of their owner: all of them or none."""
-    locked = _lock_batch(actor, licenses)
-    for lic in locked:
-        require_license_operation(actor, lic, "sell")
+    rows, owners = _lock_batch(actor, licenses, "sell")
     require_customer_visible(actor, to)
-    for lic in locked:
-        if to.parent_id != lic.customer_id:
+    for row in rows:
+        if to.parent_id != row.customer_id:
             raise DaypassError(
                 ErrorCode.NOT_A_CHILD,
-                f"{to.number} is not a child of {lic.customer.number}, the owner of {lic.card}.",
+                f"{to.number} is not a child of {owners[row.customer_id].number}, "
+                f"the owner of {row.card}.",
             )
-    for lic in locked:
-        require_movable(lic)
+    for row in rows:
+        require_movable(row)
     batch = uuid.uuid4()
-    move_licenses_with_transfers(
-        licenses=locked, to_of=to, method=TransferMethod.SELL, batch=batch, actor=actor, now=now
+    bulk.move_licenses(
+        licenses=[(row.id, row.card, row.customer_id) for row in rows],
+        to=to,
+        method=TransferMethod.SELL,
+        batch=batch,
+        actor=actor,
+        now=now,
     )
     audit_record(
         actor=actor,
@@ -69,33 +87,30 @@ def licenses_sell(
         now=now,
         target=str(batch),
         to=to.number,
-        **audit_cards(locked),
+        **audit_cards(rows),
     )
-    return TransferResult(batch=batch, licenses=locked)
+    return _result(batch, rows)
 
 
 @transaction.atomic
-def licenses_return(*, actor: Account, licenses: list[License], now: datetime) -> TransferResult:
+def licenses_return(
+    *, actor: Account, licenses: Sequence[License], now: datetime
+) -> TransferResult:
     """Move each license to its owner's parent: all of them or none."""
-    locked = _lock_batch(actor, licenses)
-    for lic in locked:
-        require_license_operation(actor, lic, "return")
-    for lic in locked:
-        if lic.customer.parent_id is None:
+    rows, owners = _lock_batch(actor, licenses, "return")
+    for row in rows:
+        owner = owners[row.customer_id]
+        if owner.parent_id is None:
             raise DaypassError(
-                ErrorCode.NO_SUPERIOR,
-                f"{lic.customer.number} has no superior to return {lic.card} to.",
+                ErrorCode.NO_SUPERIOR, f"{owner.number} has no superior to return {row.card} to."
             )
-    for lic in locked:
-        require_movable(lic)
-    parents = {
-        c.pk: c for c in Customer.objects.filter(pk__in={lic.customer.parent_id for lic in locked})
-    }
+    for row in rows:
+        require_movable(row)
+    parents = Customer.objects.in_bulk({owner.parent_id for owner in owners.values()})
     batch = uuid.uuid4()
-    targets = {lic.pk: parents[lic.customer.parent_id] for lic in locked}
-    move_licenses_with_transfers(
-        licenses=locked,
-        to_of=targets,
+    bulk.move_licenses(
+        licenses=[(row.id, row.card, row.customer_id) for row in rows],
+        to=None,  # each to its owner's parent
         method=TransferMethod.RETURN,
         batch=batch,
         actor=actor,
@@ -106,10 +121,10 @@ def licenses_return(*, actor: Account, licenses: list[License], now: datetime) -
         action="license.return",
         now=now,
         target=str(batch),
-        to=sorted({c.number for c in targets.values()}),
-        **audit_cards(locked),
+        to=sorted({parents[owners[row.customer_id].parent_id].number for row in rows}),
+        **audit_cards(rows),
     )
-    return TransferResult(batch=batch, licenses=locked)
+    return _result(batch, rows)
 
 
 def licenses_batch_select(
@@ -120,7 +135,7 @@ def licenses_batch_select(
     purpose: Literal["sell", "return"],
     license_type: LicenseType | None = None,
     queryset: QuerySet[License] | None = None,
-) -> list[License]:
+) -> bulk.LicenseSequence:
     """Pick `quantity` licenses of `customer` that may be sold/returned, oldest card first.
 
     `queryset` narrows the choice (the list's current filters). Fewer eligible than asked:
@@ -138,10 +153,11 @@ def licenses_batch_select(
     eligible = base.filter(MOVABLE, customer=customer)
     if license_type is not None:
         eligible = eligible.filter(type=license_type)
-    chosen = list(eligible.select_related("customer", "type").order_by("card")[:quantity])
+    # Ids and cards only: the sell or return that follows reads what it needs (issue 12).
+    chosen = list(eligible.order_by("card").values_list("pk", "card")[:quantity])
     if len(chosen) < quantity:
         raise DaypassError(
             ErrorCode.INSUFFICIENT_QUANTITY,
             f"Only {len(chosen)} licenses can be chosen, {quantity} were asked for.",
         )
-    return chosen
+    return bulk.LicenseSequence([card for _pk, card in chosen], [pk for pk, _card in chosen])

@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
 from daypass.web.status_labels import (
+    DELIVERY_STATUS_LABELS,
     LEVEL_LABELS,
     METHOD_LABELS,
     REASON_LABELS,
@@ -72,6 +73,14 @@ register.filter("trigger_label", _label_filter(TRIGGER_LABELS))
 register.filter("role_label", _label_filter(ROLE_LABELS))
 register.filter("level_label", _label_filter(LEVEL_LABELS))
 register.filter("reason_label", _label_filter(REASON_LABELS))
+register.filter("delivery_status_label", _label_filter(DELIVERY_STATUS_LABELS))
+
+
+@register.filter
+def event_type_label(value: str) -> str:
+    from daypass.notifications.messages import TYPE_LABELS
+
+    return str(TYPE_LABELS.get(value, value))
 
 
 @register.inclusion_tag("web/partials/_sort_header.html", takes_context=True)

@@ -23,6 +23,7 @@ from daypass.devices.selectors import device_get
 from daypass.licenses import services
 from daypass.licenses.models import License
 from daypass.licenses.selectors import license_get, license_list, licenses_by_card
+from daypass.licenses.services.batches import licenses_top_up_many
 from daypass.web.selection import selected_customer
 from daypass.web.views.page import console_view, render_page, run_action, safe_next
 
@@ -259,6 +260,36 @@ def licenses_return(request: HttpRequest) -> HttpResponse:
                 len(result.licenses),
             )
             % {"count": len(result.licenses), "name": parent.name if parent else "-"}
+        ),
+        next_url=back,
+    )
+
+
+@require_POST
+@console_view
+def licenses_top_up(request: HttpRequest) -> HttpResponse:
+    """Top up the selected licenses (platform admin), all or nothing."""
+    customer = selected_customer(request)
+    back = _back(request, customer)
+    licenses = _selected_licenses(request, customer)
+    if not licenses:
+        return _error_back(request, back, _("Select the licenses to top up first."))
+    try:
+        days = int(request.POST.get("days", ""))
+    except ValueError:
+        return _error_back(request, back, _("Enter the number of days to add."))
+    return run_action(
+        request,
+        lambda: licenses_top_up_many(
+            actor=request.user, licenses=licenses, days=days, now=clock.now()
+        ),
+        success=lambda topped: (
+            ngettext(
+                "Added %(days)d days to %(count)d license of %(name)s.",
+                "Added %(days)d days to %(count)d licenses of %(name)s.",
+                len(licenses),
+            )
+            % {"days": days, "count": len(licenses), "name": customer.name}
         ),
         next_url=back,
     )

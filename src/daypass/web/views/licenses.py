@@ -115,7 +115,9 @@ def license_details(request: HttpRequest) -> HttpResponse:
             "page_sizes": PAGE_SIZES,
             "can_sell": can_sell,
             "can_return": can_return,
-            "any_selection": can_sell or can_return,
+            # The platform tops up any selected licenses of its subtree (SPEC 13).
+            "can_top_up": actor.is_platform_admin,
+            "any_selection": can_sell or can_return or actor.is_platform_admin,
             "children": customer_children(customer) if can_sell else [],
             "superior_notice": superior_notice(request, customer),
             "batch_notice": batch_notice,

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from daypass.billing.filters import DeductionFilterSet
+from daypass.billing.schemas import DEDUCTION_FIELDS
 from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
 from daypass.core.limits import CSV_CHUNK
@@ -112,21 +113,7 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
             ]
             for d in deductions.iterator(chunk_size=CSV_CHUNK)
         )
-        header = [
-            "id",
-            "at",
-            "device",
-            "card",
-            "customer",
-            "days",
-            "available_days_after",
-            "window_start",
-            "window_end",
-            "trigger",
-            "result",
-            "reason",
-        ]
-        return csv_response(f"deduction-records-{customer.number}.csv", header, rows)
+        return csv_response(f"deduction-records-{customer.number}.csv", DEDUCTION_FIELDS, rows)
     page_obj = paginate(request, deductions)
     return render_page(
         request,

@@ -25,5 +25,4 @@ class Command(BaseCommand):
             )
             + "."
         )
-        if done.emails is not None:
-            self.stdout.write(f"Emails: {done.emails}.")
+        self.stdout.write(f"Emails: {done.emails}.")
