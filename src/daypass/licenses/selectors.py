@@ -7,7 +7,7 @@ statistics are those the selected customer owns itself; transfers those it took 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -19,7 +19,14 @@ from daypass.customers.models import Account, Customer
 from daypass.devices.models import DeviceModel
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseStatus, LicenseType, Transfer
-from daypass.licenses.status import status_expression
+from daypass.licenses.permissions import can_operate_license
+from daypass.licenses.status import (
+    is_bindable,
+    is_lockable,
+    is_unbindable,
+    is_unlockable,
+    status_expression,
+)
 
 Filters = Mapping[str, Any] | None
 
@@ -58,6 +65,11 @@ def license_types() -> QuerySet[LicenseType]:
     return LicenseType.objects.prefetch_related("device_models").order_by("code")
 
 
+def license_type_codes() -> list[str]:
+    """Every license code, in order (a filter's choices)."""
+    return list(LicenseType.objects.order_by("code").values_list("code", flat=True))
+
+
 def license_list(
     actor: Account, customer: Customer | str | None, filters: Filters = None
 ) -> QuerySet[License]:
@@ -65,6 +77,29 @@ def license_list(
     selected = customer_in_scope(actor, customer)
     base = _licenses_with_status().filter(customer=selected).order_by("card")
     return apply_filters(LicenseFilterSet, filters, base)
+
+
+def licenses_among(licenses: QuerySet[License], cards: Iterable[str]) -> QuerySet[License]:
+    """`licenses` (a `license_list`) narrowed to `cards`, e.g. a Batch Select's choice."""
+    return licenses.filter(card__in=list(cards))
+
+
+def license_actions(actor: Account, license: License) -> dict[str, bool]:
+    """The row actions a list offers for `license`: allowed for the account and possible in the
+    license's state (`licenses.status` predicates)."""
+    return {
+        "lock": is_lockable(license) and can_operate_license(actor, license, "lock"),
+        "unlock": is_unlockable(license) and can_operate_license(actor, license, "unlock"),
+        "bind": is_bindable(license) and can_operate_license(actor, license, "bind"),
+        "unbind": is_unbindable(license) and can_operate_license(actor, license, "unbind"),
+    }
+
+
+def license_rows(
+    actor: Account, licenses: Iterable[License]
+) -> list[tuple[License, dict[str, bool]]]:
+    """The rows of a license list page: each license with `license_actions`."""
+    return [(lic, license_actions(actor, lic)) for lic in licenses]
 
 
 def license_stats(actor: Account, customer: Customer | str | None) -> dict[str, Any]:
