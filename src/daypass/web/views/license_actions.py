@@ -286,9 +286,8 @@ def licenses_return(request: HttpRequest) -> HttpResponse:
 @console_view
 def licenses_top_up(request: HttpRequest) -> HttpResponse:
     """Top up the selected licenses (platform admin), all or nothing."""
-    customer = selected_customer(request)
-    back = _back(request, customer)
-    licenses = _selected_licenses(request, customer)
+    selection = _selection(request)
+    customer, back, licenses = selection.customer, selection.back, selection.licenses
     if not licenses:
         return _error_back(request, back, _("Select the licenses to top up first."))
     try:
