@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 
 from daypass.billing.api import gate_fast_path
 from daypass.billing.api import router as billing_router
-from daypass.core.api import BearerToken, OrjsonParser, OrjsonRenderer
+from daypass.core.api import OrjsonParser, OrjsonRenderer
 from daypass.core.errors import ErrorCode
 from daypass.core.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from daypass.core.responses import (
@@ -26,6 +26,7 @@ from daypass.core.responses import (
     json_response,
 )
 from daypass.customers.api import router as customers_router
+from daypass.customers.auth import BearerToken
 from daypass.devices.api import router as devices_router
 from daypass.events.api import router as events_router
 from daypass.licenses.api import router as licenses_router

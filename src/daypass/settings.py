@@ -196,6 +196,7 @@ INSTALLED_APPS = [
     "daypass.webhooks",
     "daypass.notifications",
     "daypass.web",
+    "daypass.demo",
 ]
 
 MIDDLEWARE = [

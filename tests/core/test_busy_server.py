@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.core.test_command_run import start_run  # noqa: F401 - the fixture
+from tests.demo.test_command_run import start_run  # noqa: F401 - the fixture
 
 ADMIN = {"username": "admin", "password": "daypass-demo"}
 
@@ -76,7 +76,7 @@ def write_lock_held(data_dir):
 
 @pytest.fixture
 def busy_server(start_run, data_dir, monkeypatch):  # noqa: F811
-    from tests.core import test_command_run
+    from tests.demo import test_command_run
 
     original = test_command_run.embedded_env
 

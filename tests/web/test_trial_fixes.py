@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from daypass.core.management.commands._demo_logins import demo_sample_logins, sample_usernames
+from daypass.demo.logins import demo_sample_logins, sample_usernames
 from daypass.devices.models import Device
 from daypass.licenses.models import License
 from tests import factories

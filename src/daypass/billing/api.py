@@ -24,14 +24,9 @@ from daypass.billing.schemas import (
 )
 from daypass.billing.selectors import deduction_list
 from daypass.core import clock
-from daypass.core.api import (
-    ERROR_RESPONSES,
-    BearerToken,
-    filters_of,
-    idempotent,
-    page_of,
-)
+from daypass.core.api import ERROR_RESPONSES, filters_of, page_of
 from daypass.core.responses import exception_response, json_response
+from daypass.customers.auth import BearerToken, idempotent
 
 router = Router(tags=["billing"])
 

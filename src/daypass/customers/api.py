@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, BearerToken, idempotent, page_of
+from daypass.core.api import ERROR_RESPONSES, page_of
 from daypass.core.errors import Unauthenticated
 from daypass.core.schemas import ErrorOut, PageQuery
 from daypass.core.tenancy import customer_in_scope
@@ -19,6 +19,7 @@ from daypass.customers.accounts import (
     account_set_password,
     account_update,
 )
+from daypass.customers.auth import BearerToken, idempotent
 from daypass.customers.models import Account, ApiToken, Customer
 from daypass.customers.schemas import (
     AccountCreateIn,
@@ -117,7 +118,7 @@ class CustomerListQuery(PageQuery):
 
 
 @router.get("/customers", response={200: CustomerPage, **ERROR_RESPONSES})
-def customer_list(request: HttpRequest, query: Query[CustomerListQuery]):
+def customer_subtree_endpoint(request: HttpRequest, query: Query[CustomerListQuery]):
     """The subtree of the selected customer (your own by default), self first."""
     customers = customer_subtree(request.auth, query.customer)
     return page_of(
@@ -127,7 +128,7 @@ def customer_list(request: HttpRequest, query: Query[CustomerListQuery]):
 
 @router.post("/customers", response={201: CustomerOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def customer_create(request: HttpRequest, payload: CustomerCreateIn):
+def customer_create_with_admin_endpoint(request: HttpRequest, payload: CustomerCreateIn):
     actor: Account = request.auth
     parent = customer_get(actor, payload.parent) if payload.parent else actor.customer
     customer = customer_create_with_admin(
@@ -142,7 +143,9 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn):
 
 
 @router.patch("/customers/{number}/settings", response={200: CustomerOut, **ERROR_RESPONSES})
-def customer_settings(request: HttpRequest, number: str, payload: CustomerSettingsIn):
+def customer_settings_update_endpoint(
+    request: HttpRequest, number: str, payload: CustomerSettingsIn
+):
     customer = customer_in_scope(request.auth, number)
     customer = customer_settings_update(
         actor=request.auth,
@@ -156,7 +159,7 @@ def customer_settings(request: HttpRequest, number: str, payload: CustomerSettin
 
 @router.post("/customers/{number}/accounts", response={201: AccountOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def customer_account_create(request: HttpRequest, number: str, payload: AccountCreateIn):
+def account_create_endpoint(request: HttpRequest, number: str, payload: AccountCreateIn):
     customer = customer_in_scope(request.auth, number)
     account = account_create(
         actor=request.auth,

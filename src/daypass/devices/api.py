@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
+from daypass.core.api import ERROR_RESPONSES, filters_of, page_of
 from daypass.core.schemas import PageQuery
+from daypass.customers.auth import idempotent
 from daypass.customers.selectors import customer_get
 from daypass.devices.filters import DeviceFilterSet
 from daypass.devices.imports import DeviceImportRow, devices_import
@@ -60,7 +61,7 @@ def device_out(device: Device) -> dict:
 
 
 @router.get("/device-models", response={200: DeviceModelPage, **ERROR_RESPONSES})
-def device_model_list(request: HttpRequest, query: Query[PageQuery]):
+def device_models_endpoint(request: HttpRequest, query: Query[PageQuery]):
     # Device models are a catalogue shared by every customer.
     return page_of(
         device_models(),
@@ -71,7 +72,7 @@ def device_model_list(request: HttpRequest, query: Query[PageQuery]):
 
 @router.post("/device-models", response={201: DeviceModelOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def device_model_add(request: HttpRequest, payload: DeviceModelIn):
+def device_model_create_endpoint(request: HttpRequest, payload: DeviceModelIn):
     model = device_model_create(
         actor=request.auth, code=payload.code, name=payload.name, now=clock.now()
     )
@@ -88,7 +89,7 @@ def device_list_endpoint(request: HttpRequest, query: Query[DeviceQuery]):
 
 @router.post("/devices", response={201: DeviceOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def device_add(request: HttpRequest, payload: DeviceIn):
+def device_register_endpoint(request: HttpRequest, payload: DeviceIn):
     device = device_register(
         actor=request.auth,
         number=payload.number,
@@ -117,7 +118,7 @@ def device_import(request: HttpRequest, payload: DeviceImportIn):
 
 @router.post("/devices/transfer", response={200: DeviceTransferOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def device_transfer(request: HttpRequest, payload: DeviceTransferIn):
+def devices_transfer_endpoint(request: HttpRequest, payload: DeviceTransferIn):
     devices = devices_by_number(request.auth, payload.devices)
     to = customer_get(request.auth, payload.to)
     result = devices_transfer(actor=request.auth, devices=devices, to=to, now=clock.now())

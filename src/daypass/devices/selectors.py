@@ -56,6 +56,11 @@ def device_models() -> QuerySet[DeviceModel]:
     return DeviceModel.objects.order_by("code")
 
 
+def device_model_codes() -> list[str]:
+    """Every device model code, in order (a filter's choices)."""
+    return list(device_models().values_list("code", flat=True))
+
+
 def device_list(
     actor: Account,
     customer: Customer | str | None,

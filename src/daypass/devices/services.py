@@ -7,7 +7,6 @@ input values (`validation_error`). Devices are locked before licenses, each by p
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -28,7 +27,7 @@ from daypass.events.types import RestoreCause
 from daypass.licenses.bulk import move_licenses
 from daypass.licenses.models import License, TransferMethod
 from daypass.licenses.permissions import require_owner_operation
-from daypass.licenses.rows import lock_licenses_in_order
+from daypass.licenses.rows import TransferResult, lock_licenses_in_order
 
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
@@ -36,12 +35,6 @@ AUTOMATIC_BLACKLIST_CLEAR_REASONS = frozenset({"license_bind", "license_top_up"}
 # The `cause` of `device.restored` (SPEC 12.1); any other reason is a platform admin's, by hand.
 RESTORE_CAUSE_BY_REASON = {"license_bind": RestoreCause.BIND, "license_top_up": RestoreCause.TOP_UP}
 BLACKLIST_CLEAR_REASON_MAX = 500
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    batch: uuid.UUID
-    devices: list[Device]
 
 
 def _clean_code(value: str, *, field: str, max_length: int) -> str:

@@ -11,12 +11,13 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, filters_of, idempotent, page_of
+from daypass.core.api import ERROR_RESPONSES, filters_of, page_of
 from daypass.core.errors import ValidationFailed
 from daypass.core.responses import json_response
 from daypass.core.schemas import PageQuery
 from daypass.core.tenancy import customer_in_scope
 from daypass.customers.api import customer_out
+from daypass.customers.auth import idempotent
 from daypass.customers.selectors import customer_get
 from daypass.devices.api import device_out
 from daypass.devices.selectors import device_get, device_models_by_code
@@ -141,14 +142,14 @@ def batch_choice(payload: SellIn | ReturnIn) -> None:
 
 
 @router.get("/license-types", response={200: LicenseTypePage, **ERROR_RESPONSES})
-def license_type_list(request: HttpRequest, query: Query[PageQuery]):
+def license_types_endpoint(request: HttpRequest, query: Query[PageQuery]):
     # License types are a catalogue shared by every customer.
     return page_of(license_types(), query, license_type_out)
 
 
 @router.post("/license-types", response={201: LicenseTypeOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def license_type_add(request: HttpRequest, payload: LicenseTypeIn):
+def license_type_create_endpoint(request: HttpRequest, payload: LicenseTypeIn):
     models = device_models_by_code(payload.models)
     license_type = license_type_create(
         actor=request.auth,
@@ -195,7 +196,7 @@ def license_summary_endpoint(request: HttpRequest, query: Query[SummaryQuery]):
 
 @router.post("/licenses/issue", response={201: CardsOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def license_issue(request: HttpRequest, payload: IssueIn):
+def licenses_issue_endpoint(request: HttpRequest, payload: IssueIn):
     licenses = licenses_issue(
         actor=request.auth,
         license_type=license_type_by_code(payload.type),
@@ -209,7 +210,7 @@ def license_issue(request: HttpRequest, payload: IssueIn):
 
 @router.post("/licenses/sell", response={200: BatchOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def license_sell(request: HttpRequest, payload: SellIn):
+def licenses_sell_endpoint(request: HttpRequest, payload: SellIn):
     actor = request.auth
     batch_choice(payload)
     to = customer_get(actor, payload.to)
@@ -229,7 +230,7 @@ def license_sell(request: HttpRequest, payload: SellIn):
 
 @router.post("/licenses/return", response={200: BatchOut, **ERROR_RESPONSES})
 @decorate_view(idempotent)
-def license_return(request: HttpRequest, payload: ReturnIn):
+def licenses_return_endpoint(request: HttpRequest, payload: ReturnIn):
     actor = request.auth
     batch_choice(payload)
     if payload.cards:
@@ -279,7 +280,7 @@ def license_bind_batch(request: HttpRequest, payload: BindBatchIn):
 
 
 @router.get("/licenses/{card}", response={200: LicenseOut, **ERROR_RESPONSES})
-def license_detail(request: HttpRequest, card: str):
+def license_get_endpoint(request: HttpRequest, card: str):
     return license_out(license_get(request.auth, card))
 
 

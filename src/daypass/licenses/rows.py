@@ -4,7 +4,9 @@ transaction."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -14,6 +16,21 @@ from daypass.devices.models import Device
 from daypass.licenses.models import License
 
 BULK_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """What one transfer operation moved, under one batch id: the licenses (sell, return) or
+    the devices (device transfer, whose bound licenses moved with them)."""
+
+    batch: uuid.UUID
+    # In card order; a LicenseSequence (licenses.bulk): `.cards` without loading the licenses.
+    licenses: Sequence[License] = ()
+    devices: list[Device] = field(default_factory=list)
+
+    @property
+    def cards(self) -> list[str]:
+        return getattr(self.licenses, "cards", None) or [lic.card for lic in self.licenses]
 
 
 class _DeviceChanged(Exception):

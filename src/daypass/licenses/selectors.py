@@ -8,7 +8,7 @@ With `subtree=True` (SPEC 13) they are those of the selected customer and its wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -20,7 +20,14 @@ from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
 from daypass.licenses.models import License, LicenseStatus, LicenseType, Transfer
-from daypass.licenses.status import status_expression
+from daypass.licenses.permissions import can_operate_license
+from daypass.licenses.status import (
+    is_bindable,
+    is_lockable,
+    is_unbindable,
+    is_unlockable,
+    status_expression,
+)
 
 Filters = Mapping[str, Any] | None
 
@@ -59,6 +66,11 @@ def license_types() -> QuerySet[LicenseType]:
     return LicenseType.objects.prefetch_related("device_models").order_by("code")
 
 
+def license_type_codes() -> list[str]:
+    """Every license code, in order (a filter's choices)."""
+    return list(LicenseType.objects.order_by("code").values_list("code", flat=True))
+
+
 def license_list(
     actor: Account,
     customer: Customer | str | None,
@@ -81,6 +93,29 @@ def license_stats(
     With `subtree`, the counts cover the whole subtree and `by_customer` is added (SPEC 13).
     """
     return license_overview(actor, customer, subtree=subtree)["stats"]
+
+
+def licenses_among(licenses: QuerySet[License], cards: Iterable[str]) -> QuerySet[License]:
+    """`licenses` (a `license_list`) narrowed to `cards`, e.g. a Batch Select's choice."""
+    return licenses.filter(card__in=list(cards))
+
+
+def license_actions(actor: Account, license: License) -> dict[str, bool]:
+    """The row actions a list offers for `license`: allowed for the account and possible in the
+    license's state (`licenses.status` predicates)."""
+    return {
+        "lock": is_lockable(license) and can_operate_license(actor, license, "lock"),
+        "unlock": is_unlockable(license) and can_operate_license(actor, license, "unlock"),
+        "bind": is_bindable(license) and can_operate_license(actor, license, "bind"),
+        "unbind": is_unbindable(license) and can_operate_license(actor, license, "unbind"),
+    }
+
+
+def license_rows(
+    actor: Account, licenses: Iterable[License]
+) -> list[tuple[License, dict[str, bool]]]:
+    """The rows of a license list page: each license with `license_actions`."""
+    return [(lic, license_actions(actor, lic)) for lic in licenses]
 
 
 def license_summary(

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, BearerToken, page_of
+from daypass.core.api import ERROR_RESPONSES, page_of
+from daypass.customers.auth import BearerToken
 from daypass.events.api import event_out
 from daypass.notifications.models import Notification
 from daypass.notifications.schemas import (

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 
 from daypass.core.errors import NotFound
-from daypass.core.tenancy import customer_in_scope, subtree_customers
+from daypass.core.tenancy import customer_in_scope
 from daypass.customers.models import Customer
+from daypass.customers.selectors import customer_choices
 
 SESSION_KEY = "daypass_customer"
 
@@ -33,7 +34,7 @@ def selected_customer(request: HttpRequest) -> Customer:
 
 def selector_customers(request: HttpRequest) -> list[Customer]:
     """The account's customer and its whole subtree, in tree order, for the selector."""
-    return list(subtree_customers(request.user.customer).only("number", "name", "depth", "path"))
+    return customer_choices(request.user)
 
 
 def subtree_selected(request: HttpRequest) -> bool:

@@ -66,7 +66,7 @@ urlpatterns = [
     path("deduction-records/", records.deduction_records, name="deductions"),
     path("devices/", devices.device_records, name="devices"),
     path("devices/export.csv", exports.device_export_csv, name="device_export"),
-    path("devices/transfer/", devices.device_transfer, name="device_transfer"),
+    path("devices/transfer/", devices.devices_transfer, name="device_transfer"),
     path("devices/<str:number>/", device_page.device_detail, name="device"),
     path("devices/<str:number>/bind/", device_page.device_bind, name="device_bind"),
     path(

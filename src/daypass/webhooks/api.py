@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
 from daypass.core import clock
-from daypass.core.api import ERROR_RESPONSES, idempotent, page_of
+from daypass.core.api import ERROR_RESPONSES, page_of
 from daypass.core.tenancy import customer_in_scope
+from daypass.customers.auth import idempotent
 from daypass.webhooks import selectors, services
 from daypass.webhooks.schemas import (
     DeliveryListQuery,

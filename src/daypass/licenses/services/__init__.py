@@ -22,7 +22,7 @@ When several preconditions fail, the first in this order decides the error:
 6. for bind, last: `model_mismatch`.
 """
 
-from daypass.licenses.services.common import TransferResult
+from daypass.licenses.rows import TransferResult
 from daypass.licenses.services.issue import CARD_DIGITS, CARD_PREFIX, licenses_issue
 from daypass.licenses.services.single import (
     license_bind,

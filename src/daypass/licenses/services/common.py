@@ -1,25 +1,15 @@
-"""What the license services share: the result of a transfer, input checks, audit details."""
+"""What the license services share: input checks, audit details."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from daypass.core.errors import ValidationFailed
 from daypass.core.limits import AUDIT_MAX_ITEMS
 from daypass.licenses.models import License
+from daypass.licenses.rows import TransferResult
 
-
-@dataclass(frozen=True)
-class TransferResult:
-    batch: uuid.UUID
-    # In card order; a LicenseSequence (licenses.bulk): `.cards` without loading the licenses.
-    licenses: Sequence[License]
-
-    @property
-    def cards(self) -> list[str]:
-        return getattr(self.licenses, "cards", None) or [lic.card for lic in self.licenses]
+__all__ = ["TransferResult", "audit_cards", "distinct_by_pk", "require_int"]
 
 
 def audit_cards(licenses: Sequence[License]) -> dict:

@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from daypass.core.clock import now as clock_now
 from daypass.core.errors import DaypassError
-from daypass.core.management.commands._demo_logins import demo_sample_logins
-from daypass.core.management.commands.demo import DEMO_PASSWORD
 from daypass.core.throttle import LoginThrottled, login_check
 from daypass.customers.accounts import account_change_own_password
 from daypass.customers.models import Role
+from daypass.demo.logins import demo_sample_logins
+from daypass.demo.tree import DEMO_PASSWORD
 from daypass.web.error_messages import error_text
 from daypass.web.forms import OwnPasswordForm
 from daypass.web.views.page import console_view, render_page, safe_next

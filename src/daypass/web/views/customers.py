@@ -6,18 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from daypass.core import clock
 from daypass.core.errors import DaypassError, NotFound
-from daypass.core.tenancy import subtree_customers
 from daypass.customers.accounts import account_create
-from daypass.customers.models import Account, ApiToken
+from daypass.customers.selectors import account_list, sub_customers, token_get, token_list
 from daypass.customers.services import (
     customer_create_with_admin,
     customer_settings_update,
@@ -109,22 +106,16 @@ def customer_records(request: HttpRequest) -> HttpResponse:
             )
         if done is not None:
             return done
-    own_depth = customer.depth
-    sub_customers = list(
-        subtree_customers(customer)
-        .exclude(pk=customer.pk)
-        .annotate(account_count=Count("accounts"))
-    )
-    for sub in sub_customers:
-        sub.indent = 0.6 + 1.2 * (sub.depth - own_depth - 1)
-    accounts = Account.objects.filter(customer=customer).order_by("username")
+    subs = sub_customers(actor, customer)
+    for sub in subs:
+        sub.indent = 0.6 + 1.2 * (sub.depth - customer.depth - 1)
     return render_page(
         request,
         "web/customer_list.html",
         {
             "title": _("Sub-customers and accounts"),
-            "sub_customers": sub_customers,
-            "accounts": accounts,
+            "sub_customers": subs,
+            "accounts": account_list(customer),
             "customer_form": customer_form,
             "account_form": account_form,
             "can_manage": actor.is_admin,
@@ -166,14 +157,6 @@ def customer_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_tokens(actor: Account):
-    """The account's own tokens; an administrator also sees those of its customer's accounts."""
-    tokens = ApiToken.objects.select_related("account").order_by("-created_at", "-id")
-    if actor.is_admin:
-        return tokens.filter(account__customer=actor.customer)
-    return tokens.filter(account=actor)
-
-
 @console_view
 def token_records(request: HttpRequest) -> HttpResponse:
     actor = request.user
@@ -201,7 +184,7 @@ def token_records(request: HttpRequest) -> HttpResponse:
         {
             "title": _("API tokens"),
             "form": form,
-            "tokens": _visible_tokens(actor),
+            "tokens": token_list(actor),
             "now": clock.now(),
             "new_secret": new_secret,
         },
@@ -214,7 +197,7 @@ def token_records(request: HttpRequest) -> HttpResponse:
 @console_view
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     actor = request.user
-    token = get_object_or_404(_visible_tokens(actor), pk=token_id)
+    token = token_get(actor, token_id)
     if request.POST.get("confirmed") != "1":
         # Without JavaScript there is no dialog: ask on a page, then post again confirmed.
         return render_page(

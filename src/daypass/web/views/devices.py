@@ -11,11 +11,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from daypass.core import clock
-from daypass.core.tenancy import subtree_customers
-from daypass.customers.selectors import customer_get
+from daypass.customers.selectors import customer_choices, customer_get
+from daypass.devices import services
 from daypass.devices.filters import DeviceFilterSet
-from daypass.devices.selectors import device_list, device_models, devices_by_number
-from daypass.devices.services import devices_transfer
+from daypass.devices.selectors import device_list, device_model_codes, devices_by_number
 from daypass.web.selection import selected_customer
 from daypass.web.service_projection import projected_service_end
 from daypass.web.views.page import (
@@ -31,7 +30,7 @@ from daypass.web.views.page import (
 def transfer_targets(request: HttpRequest) -> list:
     """Every customer of the account's subtree, labelled with its place in the tree."""
     own = request.user.customer
-    targets = list(subtree_customers(own))
+    targets = customer_choices(request.user)
     for target in targets:
         depth = target.depth - own.depth
         target.tree_label = (
@@ -55,7 +54,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
         {
             "title": _("Devices"),
             **filter_form,
-            "device_models": device_models().values_list("code", flat=True),
+            "device_models": device_model_codes(),
             "refused_choices": [
                 ("1", _("In the last day")),
                 ("7", _("In the last 7 days")),
@@ -76,7 +75,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @console_view
-def device_transfer(request: HttpRequest) -> HttpResponse:
+def devices_transfer(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     back = safe_next(request, reverse("web:devices") + f"?customer={customer.number}")
     numbers = list(dict.fromkeys(request.POST.getlist("devices")))
@@ -127,7 +126,9 @@ def device_transfer(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     return run_action(
         request,
-        lambda: devices_transfer(actor=request.user, devices=devices, to=target, now=clock.now()),
+        lambda: services.devices_transfer(
+            actor=request.user, devices=devices, to=target, now=clock.now()
+        ),
         success=ngettext(
             "Moved %(count)d device to %(name)s.",
             "Moved %(count)d devices to %(name)s.",

@@ -7,6 +7,8 @@ page saying what will happen; confirming there posts again with `confirmed=1`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
@@ -169,22 +171,38 @@ def _error_back(request: HttpRequest, back: str, message: str) -> HttpResponse:
     return redirect(back)
 
 
-def _selected_licenses(request: HttpRequest, customer: Customer) -> list[License]:
-    """The checked cards, each a license of the selected customer; the first, in request order,
-    that is not (missing, elsewhere, or outside the account's subtree) is a 404."""
+@dataclass(frozen=True)
+class _Selection:
+    """What a batch action (sell, return) starts from: the selected customer, the page to go
+    back to, and the checked licenses."""
+
+    customer: Customer
+    back: str
+    licenses: list[License]
+
+
+def _selection(request: HttpRequest) -> _Selection:
+    """The checked cards, each a license of the selected customer (by card); the first, in
+    request order, that is not (missing, elsewhere, outside the account's subtree) is a 404."""
+    customer = selected_customer(request)
     cards = request.POST.getlist("cards")
-    if not cards:
-        return []
-    found = licenses_by_card(request.user, cards, queryset=license_list(request.user, customer, {}))
-    return sorted(found, key=lambda lic: lic.card)
+    found = (
+        licenses_by_card(request.user, cards, queryset=license_list(request.user, customer, {}))
+        if cards
+        else []
+    )
+    return _Selection(
+        customer=customer,
+        back=_back(request, customer),
+        licenses=sorted(found, key=lambda lic: lic.card),
+    )
 
 
 @require_POST
 @console_view
 def licenses_sell(request: HttpRequest) -> HttpResponse:
-    customer = selected_customer(request)
-    back = _back(request, customer)
-    licenses = _selected_licenses(request, customer)
+    selection = _selection(request)
+    customer, back, licenses = selection.customer, selection.back, selection.licenses
     children = list(customer_children(customer))
     if not licenses:
         return _error_back(request, back, _("Select the licenses to sell first."))
@@ -231,9 +249,8 @@ def licenses_sell(request: HttpRequest) -> HttpResponse:
 @require_POST
 @console_view
 def licenses_return(request: HttpRequest) -> HttpResponse:
-    customer = selected_customer(request)
-    back = _back(request, customer)
-    licenses = _selected_licenses(request, customer)
+    selection = _selection(request)
+    customer, back, licenses = selection.customer, selection.back, selection.licenses
     if not licenses:
         return _error_back(request, back, _("Select the licenses to return first."))
     parent = customer.parent
@@ -269,9 +286,8 @@ def licenses_return(request: HttpRequest) -> HttpResponse:
 @console_view
 def licenses_top_up(request: HttpRequest) -> HttpResponse:
     """Top up the selected licenses (platform admin), all or nothing."""
-    customer = selected_customer(request)
-    back = _back(request, customer)
-    licenses = _selected_licenses(request, customer)
+    selection = _selection(request)
+    customer, back, licenses = selection.customer, selection.back, selection.licenses
     if not licenses:
         return _error_back(request, back, _("Select the licenses to top up first."))
     try:

@@ -13,10 +13,14 @@ from daypass.core.tenancy import require_owner_or_authorized_superior
 from daypass.customers.models import Customer
 from daypass.customers.selectors import customer_children
 from daypass.licenses.filters import LicenseFilterSet
-from daypass.licenses.permissions import can_operate_license, may_operate
-from daypass.licenses.selectors import license_list, license_types
+from daypass.licenses.permissions import may_operate
+from daypass.licenses.selectors import (
+    license_list,
+    license_rows,
+    license_type_codes,
+    licenses_among,
+)
 from daypass.licenses.services import licenses_batch_select
-from daypass.licenses.status import is_bindable, is_lockable, is_unbindable, is_unlockable
 from daypass.web.error_messages import error_text
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import STATUS_LABELS
@@ -45,16 +49,6 @@ def superior_notice(request: HttpRequest, customer: Customer) -> str:
             return _("This customer has not allowed superior management of its licenses.")
         return _("Only an administrator may manage the licenses of a sub-customer.")
     return ""
-
-
-def row_actions(actor, license) -> dict[str, bool]:
-    """The actions a row offers: allowed for the account and possible in the license's state."""
-    return {
-        "lock": is_lockable(license) and can_operate_license(actor, license, "lock"),
-        "unlock": is_unlockable(license) and can_operate_license(actor, license, "unlock"),
-        "bind": is_bindable(license) and can_operate_license(actor, license, "bind"),
-        "unbind": is_unbindable(license) and can_operate_license(actor, license, "unbind"),
-    }
 
 
 @console_view
@@ -91,7 +85,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
                 batch_error = error_text(error)
             else:
                 selected_cards = {lic.card for lic in chosen}
-                licenses = licenses.filter(card__in=selected_cards)
+                licenses = licenses_among(licenses, selected_cards)
                 batch_notice = ngettext(
                     "%(count)d license selected, oldest card number first.",
                     "%(count)d licenses selected, oldest card number first.",
@@ -100,7 +94,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
                 page_obj = Paginator(licenses, BATCH_SELECT_MAX).get_page(1)
     if page_obj is None:
         page_obj = paginate(request, licenses)
-    rows = [(lic, row_actions(actor, lic)) for lic in page_obj.object_list]
+    rows = license_rows(actor, page_obj.object_list)
     return render_page(
         request,
         "web/license_list.html",
@@ -108,7 +102,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
             "title": _("License details"),
             **filter_form,
             "status_choices": list(STATUS_LABELS.items()),
-            "license_types": license_types().values_list("code", flat=True),
+            "license_types": license_type_codes(),
             "page_obj": page_obj,
             "rows": rows,
             "page_size": page_size_of(request),

@@ -15,7 +15,7 @@ from daypass.core.limits import CSV_CHUNK
 from daypass.customers.models import Customer
 from daypass.licenses.batch_records import batch_rows, transfer_batches
 from daypass.licenses.filters import TransferFilterSet
-from daypass.licenses.selectors import license_types, transfer_list
+from daypass.licenses.selectors import license_type_codes, transfer_list
 from daypass.web.selection import selected_customer
 from daypass.web.status_labels import METHOD_LABELS, RESULT_LABELS
 from daypass.web.views.page import console_view, paginate, render_page, valid_filters
@@ -77,7 +77,7 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
             "title": _("Sales records"),
             **filter_form,
             "method_choices": list(METHOD_LABELS.items()),
-            "license_types": license_types().values_list("code", flat=True),
+            "license_types": license_type_codes(),
             "page_obj": page_obj,
             "by_batch": by_batch,
             "batch": batch,

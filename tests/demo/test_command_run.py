@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from django.core.management import CommandError, call_command
 
-from daypass.core.management.commands import run as run_command
+from daypass.demo.management.commands import run as run_command
 from tests.core.conftest import embedded_env, free_port
 
 STARTUP_SECONDS = 90

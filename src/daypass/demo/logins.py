@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.text import slugify
 
+from daypass.demo.tree import DEMO_ADMIN_USERNAME, DEMO_TREE
+
 LEVELS = ("platform", "distributor", "dealer", "fleet")
 ROLES = ("admin", "operator", "viewer")
 
@@ -25,8 +27,6 @@ class SampleLogin:
 
 def sample_usernames() -> list[tuple[str, str, str]]:
     """(level, role, username) for the first customer of every level of the demo tree."""
-    from daypass.core.management.commands.demo import DEMO_ADMIN_USERNAME, DEMO_TREE
-
     distributor, dealers = next(iter(DEMO_TREE.items()))
     dealer, fleets = next(iter(dealers.items()))
     # The first customer of each level gets the first word of its name (demo.username_stem).

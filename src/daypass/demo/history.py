@@ -16,13 +16,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from daypass.billing.blacklist import NO_VALID_LICENSE
 from daypass.billing.models import Deduction, DeductionResult, DeductionTrigger
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.models import License, LicenseType, TopUp, Transfer, TransferMethod
 from daypass.licenses.services import CARD_DIGITS, CARD_PREFIX
 
-NO_VALID_LICENSE = "no_valid_license"
 BULK_BATCH_SIZE = 2000
 PROGRESS_EVERY = 20_000
 # Device numbers of the bulk history; the live part (services) registers its own.

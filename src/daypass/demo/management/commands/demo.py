@@ -3,7 +3,7 @@
 A platform (the manufacturer), 3 distributors, 9 dealers, 21 fleets, each with an admin, an
 operator and a viewer; 5 device models; 5 license types; about 2,400 devices and 6,100 licenses
 in every status, with sales, returns, binds, device moves, top-ups, daily charges and
-blacklisted devices. Most of the history is written in bulk (see _demo_history.py), ledger-
+blacklisted devices. Most of the history is written in bulk (see daypass/demo/history.py), ledger-
 consistent so `daypass audit` passes; the last few days are made by the real services.
 It loads only into an empty database (or one that has just had `daypass init`).
 """
@@ -21,58 +21,26 @@ from django.utils.text import slugify
 
 from daypass.core import clock
 from daypass.core.audit import audit_record
-from daypass.core.management.commands._demo_history import DemoHistory
-from daypass.core.management.commands._demo_live import live_history
-from daypass.core.management.commands._demo_logins import demo_sample_logins
-from daypass.core.management.commands.init import platform_init
+from daypass.customers.management.commands.init import platform_init
 from daypass.customers.models import Account, Customer, Role
 from daypass.customers.services import customer_create
+from daypass.demo.history import DemoHistory
+from daypass.demo.live import live_history
+from daypass.demo.logins import demo_sample_logins
+from daypass.demo.tree import (
+    DEMO_ADMIN_USERNAME,
+    DEMO_DEVICE_MODELS,
+    DEMO_LICENSE_TYPES,
+    DEMO_PASSWORD,
+    DEMO_PLATFORM_NAME,
+    DEMO_SEED,
+    DEMO_TREE,
+)
 from daypass.devices.models import Device
 from daypass.devices.services import device_model_create
 from daypass.licenses.models import License
 from daypass.licenses.services import license_type_create
 from daypass.licenses.status import status_expression
-
-DEMO_PLATFORM_NAME = "Meridian Telematics"
-DEMO_ADMIN_USERNAME = "admin"
-DEMO_PASSWORD = "daypass-demo"
-DEMO_SEED = 2026
-
-# distributor → dealer → fleets
-DEMO_TREE: dict[str, dict[str, list[str]]] = {
-    "Northwind Distribution": {
-        "Harbor Fleet Solutions": ["Bayside Taxi", "Pier Nine Freight", "Harbor City Buses"],
-        "Coastline Telematics": ["Seaview Couriers", "Lighthouse Logistics"],
-        "Tidewater Auto Electric": ["Tidewater Waste Services", "Marina Car Rentals"],
-    },
-    "Eastgate Supply": {
-        "Summit Vehicle Tech": ["Alpine Coaches", "Ridge Haulage", "Peak Ambulance"],
-        "Riverbend Trackers": ["Riverbend School Buses", "Delta Cold Chain"],
-        "Metro Dashcam Centre": ["Metro Cabs", "Uptown Deliveries"],
-    },
-    "Southern Cross Devices": {
-        "Outback Fleet Systems": ["Red Dust Mining Transport", "Dingo Logistics"],
-        "Pacific Rim Electronics": ["Pacific Ferry Shuttles", "Lagoon Tours", "Reef Couriers"],
-        "Cape Telematics": ["Cape Movers", "Southern Tankers"],
-    },
-}
-
-DEMO_DEVICE_MODELS = {
-    "MX-C6": "MX-C6 4G dashcam",
-    "MX-D2": "MX-D2 dual-lens dashcam",
-    "AD-Plus": "AD-Plus ADAS camera",
-    "GT-100": "GT-100 GPS tracker",
-    "MDVR-8": "MDVR-8 8-channel mobile DVR",
-}
-
-# code: (name, days, models, charge_days, period_hours)
-DEMO_LICENSE_TYPES = {
-    "ADAS-365": ("ADAS service, 1 year", 365, ["AD-Plus", "MX-C6"], 1, 24),
-    "GPS-30": ("GPS tracking, 30 days", 30, ["GT-100", "MX-C6", "MX-D2", "AD-Plus"], 1, 24),
-    "DVR-180": ("Video recording, 180 days", 180, ["MX-D2", "MDVR-8"], 1, 24),
-    "VIDEO-90": ("Live video, 90 days", 90, ["MX-C6", "MX-D2", "MDVR-8"], 1, 24),
-    "TRACK-364W": ("Tracking, 52 weeks, billed weekly", 364, ["GT-100"], 7, 168),
-}
 
 
 class Command(BaseCommand):

@@ -21,13 +21,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from daypass.core.management.commands.demo import (
+from daypass.customers.management.commands.init import platform_init
+from daypass.customers.models import Account, Customer
+from daypass.demo.tree import (
     DEMO_ADMIN_USERNAME,
     DEMO_PASSWORD,
     DEMO_PLATFORM_NAME,
 )
-from daypass.core.management.commands.init import platform_init
-from daypass.customers.models import Account, Customer
 
 logger = logging.getLogger("daypass.run")
 
