@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from daypass.core.audit import audit_record
 from daypass.core.errors import Forbidden, NotFound, ValidationFailed
+from daypass.core.tenancy import require_customer_visible
 from daypass.customers.models import Account, Customer, Role
 from daypass.customers.tokens import gateway_cache_forget
 
@@ -86,8 +87,7 @@ def _role_clean(role: str, customer: Customer) -> Role:
 
 def _require_own_admin(actor: Account, customer: Customer, what: str) -> None:
     """Visible, then the actor is an admin of this very customer (SPEC 5)."""
-    if actor.customer is None or not customer.path.startswith(actor.customer.path):
-        raise NotFound(message=f"Customer {customer.number} not found.")
+    require_customer_visible(actor, customer)
     if actor.role != Role.ADMIN or actor.customer_id != customer.pk:
         raise Forbidden(message=f"Only the customer's own administrators may {what}.")
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from daypass.core.audit import audit_record
 from daypass.core.batch_errors import RowError, RowErrors
 from daypass.core.errors import DaypassError, Forbidden, NotFound, ValidationFailed
+from daypass.core.tenancy import customer_visible_to
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 
@@ -71,7 +72,7 @@ def _check_rows(
                     field="number",
                 )
             customer = customers.get(row.customer)
-            if customer is None or not customer.path.startswith(actor.customer.path):
+            if customer is None or not customer_visible_to(actor, customer):
                 raise NotFound(message=f"Customer {row.customer} not found.")
             model = models.get(row.model)
             if model is None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from daypass.billing.models import Deduction
+from daypass.core.tenancy import visible_q, visible_to
 from daypass.customers.models import Account
 from daypass.devices.models import Device
 from daypass.devices.selectors import device_get
@@ -32,16 +33,15 @@ class DevicePage:
 
 def device_page(actor: Account, number: str) -> DevicePage:
     device = device_get(actor, number)
-    within = actor.customer.path
     deductions = list(
-        Deduction.objects.filter(device=device, customer__path__startswith=within)
+        visible_to(actor, Deduction.objects.filter(device=device))
         .select_related("license", "customer")
         .order_by("-at", "-id")[:DEVICE_PAGE_ROWS]
     )
     cards = [license.pk for license in device.licenses.all()]
     transfers = list(
         Transfer.objects.filter(license__in=cards)
-        .filter(Q(from_customer__path__startswith=within) | Q(to_customer__path__startswith=within))
+        .filter(visible_q(actor, "from_customer") | visible_q(actor, "to_customer"))
         .select_related("license", "type", "from_customer", "to_customer")
         .order_by("-at", "-id")[:DEVICE_PAGE_ROWS]
     )

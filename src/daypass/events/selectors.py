@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from daypass.core.filters import InstantFromFilter, InstantToFilter, TextFilter, apply_filters
-from daypass.core.tenancy import customer_in_scope
+from daypass.core.tenancy import customer_in_scope, owned_within
 from daypass.customers.models import Account, Customer
 from daypass.events.models import Event
 
@@ -34,8 +34,5 @@ def event_list(
     """The selected customer's events (with `subtree`, also its sub-customers'), newest first."""
     selected = customer_in_scope(actor, customer)
     events = Event.objects.select_related("customer")
-    if subtree:
-        events = events.filter(customer__path__startswith=selected.path)
-    else:
-        events = events.filter(customer=selected)
+    events = events.filter(owned_within(selected, subtree=subtree))
     return apply_filters(EventFilterSet, filters, events).order_by("-at", "-id")

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from daypass.core.errors import NotFound, ValidationFailed
 from daypass.core.matching import WILDCARD, NumberPattern, number_pattern
-from daypass.core.tenancy import owned_within
+from daypass.core.tenancy import owned_within, subtree_customers
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device
 from daypass.devices.selectors import devices_with_licenses
@@ -71,7 +71,7 @@ def _customers(own: Customer, pattern: NumberPattern, *, name: str | None) -> li
     # Customer numbers are upper case (C000123): a number is matched in any case.
     number = NumberPattern(pattern.kind, pattern.text.upper()).q("number")
     match = number | Q(name__icontains=name) if name else number
-    subtree = Customer.objects.filter(path__startswith=own.path).select_related("parent")
+    subtree = subtree_customers(own).select_related("parent")
     return list(subtree.filter(match).order_by("number")[:SEARCH_LIMIT])
 
 

@@ -15,7 +15,13 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 
 from daypass.core.filters import apply_filters
 from daypass.core.limits import RUNNING_LOW_DAYS, RUNNING_VERY_LOW_DAYS
-from daypass.core.tenancy import customer_in_scope, named_in_order, named_one, owned_within
+from daypass.core.tenancy import (
+    customer_in_scope,
+    named_in_order,
+    named_one,
+    owned_within,
+    subtree_customers,
+)
 from daypass.customers.models import Account, Customer
 from daypass.devices.models import Device, DeviceModel
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
@@ -282,9 +288,7 @@ def customer_rollup(selected: Customer, license_rows: list[dict[str, Any]]) -> l
     are counted here in one more GROUP BY over the subtree's customers.
     """
     members = list(
-        Customer.objects.filter(path__startswith=selected.path)
-        .only("pk", "path", "number", "name")
-        .order_by("path")
+        subtree_customers(selected).only("pk", "path", "number", "name").order_by("path")
     )
     own = _rollup_row(selected)
     child_row: dict[str, dict[str, Any]] = {}  # child path → its row

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from daypass.core.errors import Forbidden, NotFound
+from daypass.core.tenancy import customer_visible_to
 
 if TYPE_CHECKING:
     from daypass.customers.models import Account, Customer
@@ -23,7 +24,7 @@ def require_webhook_reader(actor: Account) -> None:
 def require_webhook_writer(actor: Account, customer: Customer) -> None:
     """`actor` may change the endpoints of `customer` (which it can see)."""
     require_webhook_reader(actor)
-    if not customer.path.startswith(actor.customer.path):
+    if not customer_visible_to(actor, customer):
         raise NotFound(message="Webhook not found.")
     if customer.pk != actor.customer_id:
         raise Forbidden(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from daypass.core.errors import NotFound
-from daypass.core.tenancy import customer_in_scope
+from daypass.core.tenancy import customer_in_scope, visible_to
 from daypass.customers.models import Account
 from daypass.webhooks.models import Delivery, WebhookEndpoint
 from daypass.webhooks.permissions import require_webhook_reader
@@ -21,9 +21,7 @@ def endpoint_list(actor: Account, customer: str | None) -> QuerySet[WebhookEndpo
 def endpoint_get(actor: Account, endpoint_id: int, customer: str | None = None) -> WebhookEndpoint:
     """One endpoint in the actor's subtree (of the selected customer if one is named)."""
     require_webhook_reader(actor)
-    endpoints = WebhookEndpoint.objects.select_related("customer").filter(
-        customer__path__startswith=actor.customer.path
-    )
+    endpoints = visible_to(actor, WebhookEndpoint.objects.select_related("customer"))
     if customer:
         endpoints = endpoints.filter(customer=customer_in_scope(actor, customer))
     endpoint = endpoints.filter(pk=endpoint_id).first()
