@@ -20,7 +20,7 @@ from daypass.customers.accounts import (
     account_update,
 )
 from daypass.customers.auth import BearerToken, idempotent
-from daypass.customers.models import Account, ApiToken, Customer
+from daypass.customers.models import Account, ApiToken
 from daypass.customers.schemas import (
     AccountCreateIn,
     AccountDetailOut,
@@ -39,23 +39,10 @@ from daypass.customers.schemas import (
 )
 from daypass.customers.selectors import account_list, customer_get, customer_subtree
 from daypass.customers.services import customer_create_with_admin, customer_settings_update
+from daypass.customers.shapes import customer_out
 from daypass.customers.tokens import token_create, token_revoke
 
 router = Router(tags=["customers"])
-
-
-def customer_out(customer: Customer, parent_number: str | None = None) -> dict:
-    """The SPEC shape. `parent_number` spares a query when the caller already knows it."""
-    if parent_number is None and customer.parent_id is not None:
-        parent_number = customer.parent.number
-    return {
-        "number": customer.number,
-        "name": customer.name,
-        "parent": parent_number,
-        "depth": customer.depth,
-        "allow_superior_manage_licenses": customer.allow_superior_manage_licenses,
-        "allow_auto_renew": customer.allow_auto_renew,
-    }
 
 
 def _console_or_api_account(request: HttpRequest, username: str, password: str) -> Account | None:

@@ -13,7 +13,6 @@ from daypass.customers.auth import idempotent
 from daypass.customers.selectors import customer_get
 from daypass.devices.filters import DeviceFilterSet
 from daypass.devices.imports import DeviceImportRow, devices_import
-from daypass.devices.models import Device
 from daypass.devices.schemas import (
     ClearBlacklistIn,
     DeviceImportIn,
@@ -41,23 +40,9 @@ from daypass.devices.services import (
     device_register,
     devices_transfer,
 )
+from daypass.devices.shapes import device_out
 
 router = Router(tags=["devices"])
-
-
-def device_out(device: Device) -> dict:
-    # device_list/device_get prefetch the bound licenses in card order.
-    bound = sorted(device.licenses.all(), key=lambda lic: lic.card)
-    return {
-        "number": device.number,
-        "model": device.model.code,
-        "customer": device.customer.number,
-        "service_until": device.service_until,
-        "blacklisted": device.blacklisted,
-        "licenses": [lic.card for lic in bound],
-        "last_refused_at": device.last_refused_at,
-        "refused_reports": device.refused_reports,
-    }
 
 
 @router.get("/device-models", response={200: DeviceModelPage, **ERROR_RESPONSES})

@@ -16,30 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
 
+from daypass.customers.shapes import customer_out
+from daypass.devices.shapes import device_out
+from daypass.licenses.shapes import license_out
+
 if TYPE_CHECKING:
     from daypass.customers.models import Customer
     from daypass.devices.models import Device
     from daypass.licenses.models import License
 
-# The API modules import the services, which import this module: import them when first used.
-
 
 def license_snapshot(license: License) -> dict[str, Any]:
-    from daypass.licenses.api import license_out
-
     return license_out(license)
 
 
 def device_snapshot(device: Device) -> dict[str, Any]:
     """`device.licenses` is read afresh, so a snapshot taken right after a change is current."""
-    from daypass.devices.api import device_out
-
     return device_out(_devices_query().get(pk=device.pk))
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
-    from daypass.customers.api import customer_out
-
     return customer_out(customer)
 
 
@@ -55,7 +51,7 @@ def license_snapshots(license_ids: Iterable[int]) -> dict[int, tuple[int, dict[s
     rows = list(
         License.objects.filter(pk__in=list(license_ids)).order_by().values_list(*_LICENSE_COLUMNS)
     )
-    # One instance per type, so its model codes are read and sorted once (licenses.api).
+    # One instance per type, so its model codes are read and sorted once (licenses.shapes).
     types = LicenseType.objects.filter(pk__in={row[3] for row in rows})
     type_by_pk = {t.pk: t for t in types.prefetch_related("device_models")}
     snapshots = {}
@@ -80,8 +76,6 @@ _LICENSE_COLUMNS = (
 
 def device_snapshots(device_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:
     """device pk -> (owner pk, snapshot), in two queries whatever the number."""
-    from daypass.devices.api import device_out
-
     devices = _devices_query().filter(pk__in=list(device_ids))
     return {d.pk: (d.customer_id, device_out(d)) for d in devices}
 

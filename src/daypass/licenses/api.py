@@ -16,13 +16,13 @@ from daypass.core.errors import ValidationFailed
 from daypass.core.responses import json_response
 from daypass.core.schemas import PageQuery
 from daypass.core.tenancy import customer_in_scope
-from daypass.customers.api import customer_out
 from daypass.customers.auth import idempotent
 from daypass.customers.selectors import customer_get
-from daypass.devices.api import device_out
+from daypass.customers.shapes import customer_out
 from daypass.devices.selectors import device_get, device_models_by_code
+from daypass.devices.shapes import device_out
 from daypass.licenses.filters import LicenseFilterSet, TransferFilterSet
-from daypass.licenses.models import License, LicenseType, Transfer
+from daypass.licenses.models import Transfer
 from daypass.licenses.schemas import (
     BatchOut,
     BindBatchIn,
@@ -72,47 +72,11 @@ from daypass.licenses.services import (
     licenses_sell,
 )
 from daypass.licenses.services.batches import BindItem, licenses_bind_batch, licenses_top_up_many
-from daypass.licenses.status import license_status
+from daypass.licenses.shapes import license_out, license_type_out
 
 router = Router(tags=["licenses"])
 
 # --- shapes ---------------------------------------------------------------------------------
-
-
-def type_models(license_type: LicenseType) -> list[str]:
-    # Remembered on the instance: many licenses share one type object (event snapshots, lists).
-    codes = getattr(license_type, "_model_codes", None)
-    if codes is None:
-        codes = license_type._model_codes = sorted(m.code for m in license_type.device_models.all())
-    return codes
-
-
-def license_type_out(license_type: LicenseType) -> dict:
-    return {
-        "code": license_type.code,
-        "name": license_type.name,
-        "days": license_type.days,
-        "models": type_models(license_type),
-        "charge_days": license_type.charge_days,
-        "period_hours": license_type.period_hours,
-    }
-
-
-def license_out(license: License) -> dict:
-    status = getattr(license, "status", None) or license_status(license)
-    return {
-        "card": license.card,
-        "type": license.type.code,
-        "models": type_models(license.type),
-        "total_days": license.total_days,
-        "available_days": license.available_days,
-        "status": str(status),
-        "locked": license.locked,
-        "activated_at": license.activated_at,
-        "device": license.device.number if license.device_id else None,
-        "bound_at": license.bound_at,
-        "customer": license.customer.number,
-    }
 
 
 def transfer_out(transfer: Transfer) -> dict:
