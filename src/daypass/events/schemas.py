@@ -8,19 +8,11 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from daypass.core.schemas import PageQuery
+from daypass.events.types import EventType
 from daypass.licenses.schemas import DATE_HELP
 
-EventTypeName = Literal[
-    "license.running_low",
-    "license.expired",
-    "device.blacklisted",
-    "device.restored",
-    "licenses.received",
-    "license.auto_bound",
-    "customer.settings_changed",
-    "webhook.disabled",
-    "webhook.test",
-]
+# The names of EventType, one home (events/types.py).
+EventTypeName = Literal[tuple(t.value for t in EventType)]  # type: ignore[valid-type]
 
 
 class EventOut(Schema):

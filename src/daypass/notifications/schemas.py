@@ -8,18 +8,11 @@ from ninja import Field, Schema
 
 from daypass.core.schemas import InputSchema, PageQuery
 from daypass.events.schemas import EventOut
+from daypass.notifications.preferences import INBOX_TYPES
 
 ModeName = Literal["off", "inbox", "email", "digest"]
-InboxTypeName = Literal[
-    "license.running_low",
-    "license.expired",
-    "device.blacklisted",
-    "device.restored",
-    "licenses.received",
-    "license.auto_bound",
-    "customer.settings_changed",
-    "webhook.disabled",
-]
+# Every event type but webhook.test, which reaches webhooks only (notifications/preferences.py).
+InboxTypeName = Literal[INBOX_TYPES]  # type: ignore[valid-type]
 
 
 class NotificationOut(Schema):
