@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from daypass.web.views import (
     accounts,
     auth,
+    bind_batch,
     customers,
     device_page,
     devices,
@@ -67,6 +68,7 @@ urlpatterns = [
     path("devices/", devices.device_records, name="devices"),
     path("devices/export.csv", exports.device_export_csv, name="device_export"),
     path("devices/transfer/", devices.devices_transfer, name="device_transfer"),
+    path("devices/bind-batch/", bind_batch.bind_batch, name="devices_bind_batch"),
     path("devices/<str:number>/", device_page.device_detail, name="device"),
     path("devices/<str:number>/bind/", device_page.device_bind, name="device_bind"),
     path(

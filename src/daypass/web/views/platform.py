@@ -4,20 +4,28 @@ every write is a service that checks the same again."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from daypass.core import clock
+from daypass.core.batch_errors import RowErrors
+from daypass.core.errors import DaypassError
+from daypass.core.limits import MAX_IMPORT_DEVICES
 from daypass.core.tenancy import subtree_customers
+from daypass.devices.imports import DeviceImportRow, devices_import, devices_import_check
 from daypass.devices.models import DeviceModel
 from daypass.devices.selectors import device_get
 from daypass.devices.services import device_clear_blacklist, device_model_create, device_register
 from daypass.licenses.models import LicenseType
 from daypass.licenses.services import license_type_create, licenses_issue
+from daypass.web.csv_upload import CsvRejected, csv_lines, csv_text_of_upload, preview_lines
+from daypass.web.error_messages import error_text
 from daypass.web.forms import (
     ClearBlacklistForm,
     DeviceModelForm,
@@ -183,6 +191,8 @@ def device_registration(request: HttpRequest) -> HttpResponse:
         for m in DeviceModel.objects.order_by("code")
     ]
     form.fields["customer"].choices = customer_choices(request)
+    if request.method == "POST" and request.POST.get("form") in IMPORT_FORMS:
+        return device_import(request, form)
     if request.method == "POST" and request.POST.get("form") == "device":
         done = _create(
             request,
@@ -216,8 +226,66 @@ def device_registration(request: HttpRequest) -> HttpResponse:
 
 
 def import_context(request: HttpRequest) -> dict:
-    """The CSV import's part of the page (filled in once the import service is there)."""
-    return {"import_available": False}
+    """The CSV import's part of the page: the upload form."""
+    return {
+        "import_available": True,
+        "import_columns": ",".join(IMPORT_COLUMNS),
+        "import_headings": [_("Device number"), _("Model"), _("Customer")],
+        "import_max_rows": MAX_IMPORT_DEVICES,
+    }
+
+
+IMPORT_COLUMNS = ("number", "model", "customer")
+IMPORT_FORMS = ("import", "import_confirm")
+
+
+def device_import(request: HttpRequest, form) -> HttpResponse:
+    """Upload (`form=import`): preview every line with its error. Confirm (`form=import_confirm`,
+    the CSV text in a hidden field): read and check it all again, then import all or nothing."""
+    confirming = request.POST.get("form") == "import_confirm"
+    context: dict = {"title": _("Register devices"), "form": form, **import_context(request)}
+    try:
+        if confirming:
+            text = request.POST.get("csv", "")
+        else:
+            text = csv_text_of_upload(request.FILES.get("file"))
+        lines = csv_lines(text, columns=IMPORT_COLUMNS, max_rows=MAX_IMPORT_DEVICES)
+    except CsvRejected as rejected:
+        return _import_page(request, {**context, "import_error": rejected.message}, status=422)
+    rows = [DeviceImportRow(*line.cells) for line in lines]
+    try:
+        if confirming:
+            count = devices_import(actor=request.user, rows=rows, now=clock.now())
+            messages.success(
+                request,
+                ngettext("Imported %(count)d device.", "Imported %(count)d devices.", count)
+                % {"count": count},
+            )
+            return redirect("web:platform_devices")
+        errors = devices_import_check(actor=request.user, rows=rows)
+    except RowErrors as refused:
+        errors = refused.rows
+    except DaypassError as error:
+        return _import_page(request, {**context, "import_error": error_text(error)}, status=422)
+    preview = preview_lines(lines, errors)
+    context.update(
+        import_preview=preview,
+        import_csv=text,
+        import_bad=sum(1 for _line, line_errors, _outcome in preview if line_errors),
+        import_refused=confirming,
+    )
+    return _import_page(request, context, status=422 if errors else 200)
+
+
+def _import_page(request: HttpRequest, context: dict, *, status: int) -> HttpResponse:
+    return render_page(
+        request,
+        "web/platform_devices.html",
+        context,
+        customer=selected_customer(request),
+        nav="platform_devices",
+        status=status,
+    )
 
 
 @require_POST
