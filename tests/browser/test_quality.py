@@ -19,6 +19,7 @@ PAGES = [
     ("/notifications/", "notifications"),
     ("/notifications/settings/", "notification-settings"),
     ("/webhooks/", "webhooks"),
+    ("/devices/bind-batch/", "bulk-bind"),
 ]
 # The platform operator's pages (logged in as the platform's admin).
 PLATFORM_PAGES = [
@@ -132,3 +133,36 @@ def test_dialogs_fit_a_phone(phone, shop, assert_fits_viewport, screenshot):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert phone.locator("#bind-dialog button[type=submit]").is_visible()
     screenshot(phone, "phone-bind-dialog")
+
+
+def test_the_csv_previews_are_accessible_and_fit_a_phone(
+    page, phone, shop, assert_accessible, assert_fits_viewport, screenshot
+):
+    """Bulk bind and device import after an upload: every line with its pick or its error."""
+    bind_csv = "device,license code\n860000000000103,ADAS-365\n860000000000200,ADAS-365\n"
+    import_csv = (
+        f"861000000000001,MX-C6,{shop.fleet.number}\n861000000000002,NOPE,{shop.fleet.number}\n"
+    )
+    for tab in (page, phone):
+        for username, path, form, text, name in (
+            ("northwind-admin", "/devices/bind-batch/", "preview", bind_csv, "bulk-bind-preview"),
+            ("meridian-admin", "/platform/devices/", "import", import_csv, "device-import-preview"),
+        ):
+            tab.context.clear_cookies()
+            log_in(tab, username)
+            tab.goto(tab.base_url + path)
+            tab.set_input_files(
+                f"#{form}-file",
+                files=[{"name": "lines.csv", "mimeType": "text/csv", "buffer": text.encode()}],
+            )
+            tab.locator(f"#{form}-file").locator("xpath=ancestor::form").get_by_role(
+                "button", name="Preview"
+            ).click()
+            tab.wait_for_selector("[data-testid=csv-preview]")
+            assert tab.locator("[data-testid=csv-preview] tbody tr").count() == 2
+            assert_accessible(tab)
+            if tab is phone:
+                assert_fits_viewport(tab)
+                screenshot(tab, f"phone-{name}")
+            else:
+                screenshot(tab, name)
