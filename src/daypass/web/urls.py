@@ -6,6 +6,7 @@ from daypass.web.views import (
     accounts,
     auth,
     bind_batch,
+    consumption,
     customers,
     device_page,
     devices,
@@ -17,6 +18,7 @@ from daypass.web.views import (
     overview,
     platform,
     records,
+    search,
     webhooks,
 )
 
@@ -82,6 +84,8 @@ urlpatterns = [
     path("customers/", customers.customer_records, name="customers"),
     path("settings/", customers.customer_settings, name="settings"),
     path("accounts/", accounts.account_records, name="accounts"),
+    path("search/", search.search_results, name="search"),
+    path("consumption/", consumption.consumption, name="consumption"),
     path("accounts/<str:username>/edit/", accounts.account_edit, name="account_edit"),
     path("accounts/<str:username>/active/", accounts.account_active, name="account_active"),
     path("accounts/<str:username>/password/", accounts.account_password, name="account_password"),

@@ -15,7 +15,7 @@ from daypass.customers.selectors import customer_choices, customer_get
 from daypass.devices import services
 from daypass.devices.filters import DeviceFilterSet
 from daypass.devices.selectors import device_list, device_model_codes, devices_by_number
-from daypass.web.selection import selected_customer
+from daypass.web.selection import selected_customer, subtree_selected
 from daypass.web.service_projection import projected_service_end
 from daypass.web.views.page import (
     console_view,
@@ -43,7 +43,8 @@ def transfer_targets(request: HttpRequest) -> list:
 def device_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     filters, filter_form = valid_filters(request, DeviceFilterSet)
-    devices = device_list(request.user, customer, filters)
+    subtree = subtree_selected(request)
+    devices = device_list(request.user, customer, filters, subtree=subtree)
     page_obj = paginate(request, devices)
     now = clock.now()
     rows = [(device, projected_service_end(device, now=now)) for device in page_obj.object_list]
@@ -53,6 +54,7 @@ def device_records(request: HttpRequest) -> HttpResponse:
         "web/device_list.html",
         {
             "title": _("Devices"),
+            "subtree": subtree,
             **filter_form,
             "device_models": device_model_codes(),
             "refused_choices": [
@@ -83,9 +85,11 @@ def devices_transfer(request: HttpRequest) -> HttpResponse:
     if not numbers:
         messages.error(request, _("Select the devices to transfer first."))
         return redirect(back)
-    # The selected customer's own devices; the first one, in request order, that is not: 404.
+    subtree = request.POST.get("subtree") == "true"
+    # The selected customer's own devices (with the subtree: its whole tree's); the first one,
+    # in request order, that is not: 404.
     devices = devices_by_number(
-        request.user, numbers, queryset=device_list(request.user, customer, {})
+        request.user, numbers, queryset=device_list(request.user, customer, {}, subtree=subtree)
     )
     if request.POST.get("confirmed") != "1" or not to_number:
         # Without JavaScript there is no dialog: ask on a page, then post again confirmed.

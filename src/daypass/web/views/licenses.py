@@ -22,7 +22,7 @@ from daypass.licenses.selectors import (
 )
 from daypass.licenses.services import licenses_batch_select
 from daypass.web.error_messages import error_text
-from daypass.web.selection import selected_customer
+from daypass.web.selection import selected_customer, subtree_selected
 from daypass.web.status_labels import STATUS_LABELS
 from daypass.web.views.page import (
     PAGE_SIZES,
@@ -56,9 +56,13 @@ def license_details(request: HttpRequest) -> HttpResponse:
     actor = request.user
     customer = selected_customer(request)
     filters, filter_form = valid_filters(request, LicenseFilterSet)
-    licenses = license_list(actor, customer, filters)
-    can_sell = may_operate(actor, customer, "sell")
-    can_return = customer.parent_id is not None and may_operate(actor, customer, "return")
+    subtree = subtree_selected(request)
+    licenses = license_list(actor, customer, filters, subtree=subtree)
+    # Selling and returning act on the selected customer's own licenses: not with the subtree.
+    can_sell = not subtree and may_operate(actor, customer, "sell")
+    can_return = (
+        not subtree and customer.parent_id is not None and may_operate(actor, customer, "return")
+    )
 
     batch_notice = ""
     selected_cards: set[str] = set()
@@ -100,6 +104,7 @@ def license_details(request: HttpRequest) -> HttpResponse:
         "web/license_list.html",
         {
             "title": _("License details"),
+            "subtree": subtree,
             **filter_form,
             "status_choices": list(STATUS_LABELS.items()),
             "license_types": license_type_codes(),

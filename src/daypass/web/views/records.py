@@ -13,10 +13,11 @@ from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
 from daypass.core.limits import CSV_CHUNK
 from daypass.customers.models import Customer
+from daypass.customers.selectors import customer_choices
 from daypass.licenses.batch_records import batch_rows, transfer_batches
 from daypass.licenses.filters import TransferFilterSet
 from daypass.licenses.selectors import license_type_codes, transfer_list
-from daypass.web.selection import selected_customer
+from daypass.web.selection import selected_customer, subtree_selected
 from daypass.web.status_labels import METHOD_LABELS, RESULT_LABELS
 from daypass.web.views.page import console_view, paginate, render_page, valid_filters
 
@@ -32,6 +33,25 @@ def _batch_of(request: HttpRequest) -> uuid.UUID | None:
         return uuid.UUID(int=0)
 
 
+def counterpart_choices(request: HttpRequest, customer: Customer) -> list[tuple[str, str]]:
+    """Whom the selected customer traded with: its parent (its supplier) and every customer of
+    the account's subtree but itself, in tree order."""
+    choices = []
+    if customer.parent is not None and customer.parent.path.startswith(
+        request.user.customer.path[: len(customer.parent.path)]
+    ):
+        choices.append(
+            (customer.parent.number, f"{customer.parent.name} ({customer.parent.number})")
+        )
+    own = request.user.customer
+    for other in customer_choices(request.user):
+        if other.pk == customer.pk or (customer.parent and other.pk == customer.parent_id):
+            continue
+        depth = other.depth - own.depth
+        choices.append((other.number, "\u00a0\u00a0" * depth + f"{other.name} ({other.number})"))
+    return choices
+
+
 def _iso(value) -> str:
     return value.isoformat() if value else ""
 
@@ -44,7 +64,14 @@ def _customer_number(customer: Customer | None) -> str:
 def transfer_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     filters, filter_form = valid_filters(request, TransferFilterSet)
-    transfers = transfer_list(request.user, customer, filters)
+    subtree = subtree_selected(request)
+    counterparts = counterpart_choices(request, customer)
+    counterpart = request.GET.get("counterpart", "").strip()
+    if counterpart not in {number for number, _label in counterparts}:
+        counterpart = ""
+    transfers = transfer_list(
+        request.user, customer, filters, subtree=subtree, counterpart=counterpart or None
+    )
     # A rejected filter (a date out of range) answers the page with its error, not a file.
     if request.GET.get("format") == "csv" and filter_form["filter_status"] == 200:
         rows = (
@@ -80,6 +107,9 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
             "license_types": license_type_codes(),
             "page_obj": page_obj,
             "by_batch": by_batch,
+            "subtree": subtree,
+            "counterparts": counterparts,
+            "counterpart": counterpart,
             "batch": batch,
         },
         customer=customer,
@@ -93,7 +123,8 @@ def transfer_records(request: HttpRequest) -> HttpResponse:
 def deduction_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     filters, filter_form = valid_filters(request, DeductionFilterSet)
-    deductions = deduction_list(request.user, customer, filters)
+    subtree = subtree_selected(request)
+    deductions = deduction_list(request.user, customer, filters, subtree=subtree)
     # A rejected filter (a date out of range) answers the page with its error, not a file.
     if request.GET.get("format") == "csv" and filter_form["filter_status"] == 200:
         rows = (
@@ -120,6 +151,7 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
         "web/deduction_list.html",
         {
             "title": _("Deduction records"),
+            "subtree": subtree,
             **filter_form,
             "result_choices": list(RESULT_LABELS.items()),
             "page_obj": page_obj,
