@@ -20,6 +20,9 @@ PAGES = [
     ("/notifications/settings/", "notification-settings"),
     ("/webhooks/", "webhooks"),
     ("/devices/bind-batch/", "bulk-bind"),
+    ("/?subtree=true", "license-management-subtree"),
+    ("/search/?q=8600", "search"),
+    ("/consumption/", "consumption"),
 ]
 # The platform operator's pages (logged in as the platform's admin).
 PLATFORM_PAGES = [
