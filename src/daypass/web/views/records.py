@@ -12,6 +12,7 @@ from daypass.billing.schemas import DEDUCTION_FIELDS
 from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
 from daypass.core.limits import CSV_CHUNK
+from daypass.core.tenancy import in_subtree_of
 from daypass.customers.models import Customer
 from daypass.customers.selectors import customer_choices
 from daypass.licenses.batch_records import batch_rows, transfer_batches
@@ -37,13 +38,13 @@ def counterpart_choices(request: HttpRequest, customer: Customer) -> list[tuple[
     """Whom the selected customer traded with: its parent (its supplier) and every customer of
     the account's subtree but itself, in tree order."""
     choices = []
-    if customer.parent is not None and customer.parent.path.startswith(
-        request.user.customer.path[: len(customer.parent.path)]
-    ):
+    own = request.user.customer
+    parent = customer.parent
+    # The parent is the account's own supplier (an ancestor) or a customer of its subtree.
+    if parent is not None and (in_subtree_of(own, parent) or in_subtree_of(parent, own)):
         choices.append(
             (customer.parent.number, f"{customer.parent.name} ({customer.parent.number})")
         )
-    own = request.user.customer
     for other in customer_choices(request.user):
         if other.pk == customer.pk or (customer.parent and other.pk == customer.parent_id):
             continue
