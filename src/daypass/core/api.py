@@ -83,16 +83,3 @@ def filters_of(query: Any, filterset_class: type[FilterSet]) -> dict[str, str]:
             continue
         filters[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return filters
-
-
-# Moved to daypass.customers.auth (core imports no app). Kept importable from here only until
-# every branch of this session has rebased; then this hook goes.
-_MOVED_TO_CUSTOMERS_AUTH = frozenset({"BearerToken", "authenticated_account", "idempotent"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_CUSTOMERS_AUTH:
-        from daypass.customers import auth
-
-        return getattr(auth, name)
-    raise AttributeError(name)
