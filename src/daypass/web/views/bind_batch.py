@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from daypass.core import clock
 from daypass.core.errors import DaypassError
 from daypass.core.limits import MAX_BIND_BATCH
-from daypass.licenses.models import LicenseType
+from daypass.licenses.selectors import license_type_codes
 from daypass.licenses.services.batches import (
     BindItem,
     licenses_bind_batch,
@@ -39,7 +39,7 @@ def bind_items(lines: list[CsvLine]) -> list[BindItem]:
     """A second cell that is a license code of the catalog picks a card of that type; any other
     value is a card number (docs/decisions.md)."""
     values = {line.cells[1] for line in lines}
-    codes = set(LicenseType.objects.filter(code__in=values).values_list("code", flat=True))
+    codes = values & set(license_type_codes())
     items = []
     for device, value in (line.cells for line in lines):
         if value in codes:

@@ -19,10 +19,9 @@ from daypass.core.errors import DaypassError
 from daypass.core.limits import MAX_IMPORT_DEVICES
 from daypass.core.tenancy import subtree_customers
 from daypass.devices.imports import DeviceImportRow, devices_import, devices_import_check
-from daypass.devices.models import DeviceModel
-from daypass.devices.selectors import device_get
+from daypass.devices.selectors import device_get, device_model_by_code, device_models
 from daypass.devices.services import device_clear_blacklist, device_model_create, device_register
-from daypass.licenses.models import LicenseType
+from daypass.licenses.selectors import license_type_by_code, license_types
 from daypass.licenses.services import license_type_create, licenses_issue
 from daypass.web.csv_upload import CsvRejected, csv_lines, csv_text_of_upload, preview_lines
 from daypass.web.error_messages import error_text
@@ -64,7 +63,7 @@ def issue(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     form = IssueForm(request.POST or None, prefix="issue")
     form.fields["type"].choices = [
-        (t.code, f"{t.code} · {t.name} ({t.days})") for t in LicenseType.objects.order_by("code")
+        (t.code, f"{t.code} · {t.name} ({t.days})") for t in license_types()
     ]
     form.fields["customer"].choices = customer_choices(request, blank=_("The platform's stock"))
     if request.method == "POST":
@@ -72,7 +71,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         def issue_them(data):
             return licenses_issue(
                 actor=request.user,
-                license_type=LicenseType.objects.get(code=data["type"]),
+                license_type=license_type_by_code(data["type"]),
                 quantity=data["quantity"],
                 customer=_customer(request, data["customer"]),
                 now=clock.now(),
@@ -122,7 +121,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     """License types and device models: the lists, and a form to add each."""
     require_platform_admin(request)
     customer = selected_customer(request)
-    models = list(DeviceModel.objects.order_by("code"))
+    models = list(device_models())
     type_form = LicenseTypeForm(prefix="type")
     model_form = DeviceModelForm(prefix="model")
     next_url = reverse("web:platform_catalog")
@@ -170,7 +169,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "web/platform_catalog.html",
         {
             "title": _("License types and device models"),
-            "license_types": LicenseType.objects.prefetch_related("device_models").order_by("code"),
+            "license_types": license_types(),
             "device_models": models,
             "type_form": type_form,
             "model_form": model_form,
@@ -187,8 +186,7 @@ def device_registration(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     form = DeviceRegisterForm(request.POST or None, prefix="device")
     form.fields["model"].choices = [
-        (m.code, f"{m.code} · {m.name}" if m.name else m.code)
-        for m in DeviceModel.objects.order_by("code")
+        (m.code, f"{m.code} · {m.name}" if m.name else m.code) for m in device_models()
     ]
     form.fields["customer"].choices = customer_choices(request)
     if request.method == "POST" and request.POST.get("form") in IMPORT_FORMS:
@@ -200,7 +198,7 @@ def device_registration(request: HttpRequest) -> HttpResponse:
             lambda data: device_register(
                 actor=request.user,
                 number=data["number"],
-                model=DeviceModel.objects.get(code=data["model"]),
+                model=device_model_by_code(data["model"]),
                 customer=_customer(request, data["customer"]),
                 now=clock.now(),
             ),
