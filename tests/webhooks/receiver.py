@@ -62,6 +62,11 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender died mid-request (a killed worker): a real receiver reads a
+                    # truncated body as no request at all, and so does this one.
+                    self.close_connection = True
+                    return
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 verified = []
                 for secret in receiver.secrets:
