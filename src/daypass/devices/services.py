@@ -22,7 +22,7 @@ from daypass.core.tenancy import (
 from daypass.customers.models import Account, Customer
 from daypass.devices.locks import lock_device, lock_devices_in_order
 from daypass.devices.models import Device, DeviceModel
-from daypass.events.causes import device_restored
+from daypass.events.causes import devices_restored
 from daypass.events.types import RestoreCause
 from daypass.licenses.bulk import move_licenses
 from daypass.licenses.models import License, TransferMethod
@@ -228,7 +228,9 @@ def devices_lift_blacklists(
         device.blacklisted_at = None
         device.blacklist_reason = ""
         device.refused_reports = 0
-        device_restored(
-            device=device, cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL), now=now
-        )
+    devices_restored(
+        device_ids=[d.pk for d in lifted],
+        cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL),
+        now=now,
+    )
     return len(lifted)
