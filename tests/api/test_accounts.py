@@ -126,6 +126,17 @@ def test_a_weak_password_is_422(api_as, tree, password):
     assert error_of(response)["code"] == "validation_error"
 
 
+def test_a_weak_password_is_explained_in_english_whatever_the_language(api_as, tree):
+    response = api_as(tree.dealer_admin).post(
+        f"/customers/{tree.dealer.number}/accounts/{tree.dealer_viewer.username}/password",
+        {"password": "12345678"},
+        headers={"Accept-Language": "zh-hans"},
+    )
+
+    assert response.status_code == 422
+    assert "too common" in error_of(response)["message"]
+
+
 def test_a_superior_may_not_set_a_sub_customers_password(api_as, tree):
     response = api_as(tree.distributor_admin).post(
         f"/customers/{tree.dealer.number}/accounts/{tree.dealer_admin.username}/password",

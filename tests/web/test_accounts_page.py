@@ -128,3 +128,17 @@ def test_an_account_of_another_customer_is_not_found(tree, login):
     )
 
     assert response.status_code == 404
+
+
+def test_a_weak_password_is_refused_with_the_reason_in_chinese(tree, login):
+    client = login(tree.dealer_admin)
+    client.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/"})
+
+    response = client.post(
+        url("web:account_password", tree.dealer_operator), {"password": "12345678"}, follow=True
+    )
+
+    shown = " ".join(messages_of(response))
+    # Django's own translation of its validators' reasons, not the generic "输入无效".
+    assert "密码" in shown and "输入无效" not in shown
+    assert not Account.objects.get(pk=tree.dealer_operator.pk).check_password("12345678")

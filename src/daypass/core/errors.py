@@ -83,12 +83,20 @@ class DaypassError(Exception):
     code: ErrorCode = ErrorCode.VALIDATION_ERROR
 
     def __init__(
-        self, code: ErrorCode | str | None = None, message: str = "", *, field: str | None = None
+        self,
+        code: ErrorCode | str | None = None,
+        message: str = "",
+        *,
+        field: str | None = None,
+        localized_message: str | None = None,
     ):
         if code is not None:
             self.code = ErrorCode(code)
         self.message = message or self.code.replace("_", " ")
         self.field = field
+        # The same sentence in the active language, where the service can say more than the
+        # code's generic label (a password validator's reasons): the console shows it.
+        self.localized_message = localized_message
         super().__init__(self.message)
 
     @property

@@ -49,4 +49,6 @@ def error_text(error: DaypassError) -> str:
     language = (get_language() or "en").lower()
     if language.startswith("en") or error.code not in MESSAGES_BY_CODE:
         return error.message
+    if error.localized_message:
+        return error.localized_message
     return str(MESSAGES_BY_CODE[error.code])
