@@ -3,12 +3,8 @@ by the test (aiosmtpd on 127.0.0.1), in English and Simplified Chinese."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from daypass.customers.services import customer_settings_update
@@ -23,58 +19,11 @@ from daypass.notifications.services import (
     notifications_send_due,
 )
 from tests import factories
+from tests.notifications.conftest import CLOSED_PORT, PUBLIC_URL
 
 NOW = factories.NOW  # 2026-11-01 12:00 UTC
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-SMTP_PORTS = range(8141, 8148)
-# Nobody listens here: sending to it fails at once.
-CLOSED_PORT = 8149
-PUBLIC_URL = "https://console.example.com"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-def start_smtp_server(handler) -> Controller:
-    """On the first free port of this project's test range (runs may overlap)."""
-    for port in SMTP_PORTS:
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        try:
-            controller.start()
-        except (OSError, RuntimeError):
-            continue
-        return controller
-    raise RuntimeError(f"no free port in {SMTP_PORTS}")
-
-
-@pytest.fixture
-def smtp(settings):
-    handler = Inbox()
-    controller = start_smtp_server(handler)
-    handler.port = controller.port
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.DEFAULT_FROM_EMAIL = "daypass@example.com"
-    settings.DAYPASS_PUBLIC_URL = PUBLIC_URL
-    settings.DAYPASS_DIGEST_HOUR = 7
-    yield handler
-    controller.stop()
 
 
 def subject_of(message) -> str:
