@@ -107,6 +107,14 @@ def test_clearing_by_hand_restores_the_device_with_cause_manual(tree, blackliste
     assert (event.customer_id, event.data["cause"]) == (tree.fleet.pk, "manual")
 
 
+def test_a_hand_clear_typed_like_an_automatic_reason_is_still_manual(tree, blacklisted):
+    device_clear_blacklist(
+        actor=tree.platform_admin, device=blacklisted, now=NOW, reason="license_bind", by_hand=True
+    )
+    [event] = events("device.restored")
+    assert event.data["cause"] == "manual"
+
+
 def test_clearing_a_device_that_is_not_blacklisted_emits_nothing(tree, model):
     device = factories.make_device(customer=tree.fleet, model=model)
     device_clear_blacklist(actor=tree.platform_admin, device=device, now=NOW, reason="paid")

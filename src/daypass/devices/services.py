@@ -32,7 +32,7 @@ from daypass.licenses.rows import TransferResult, lock_licenses_in_order
 # Callers inside daypass that lift a blacklist as a side effect of their own, already
 # authorised, operation (SPEC 4.5). Any other reason is a hand action: platform admin only.
 AUTOMATIC_BLACKLIST_CLEAR_REASONS = frozenset({"license_bind", "license_top_up"})
-# The `cause` of `device.restored` (SPEC 12.1); any other reason is a platform admin's, by hand.
+# The `cause` of `device.restored` (SPEC 12.1) for each automatic reason.
 RESTORE_CAUSE_BY_REASON = {"license_bind": RestoreCause.BIND, "license_top_up": RestoreCause.TOP_UP}
 BLACKLIST_CLEAR_REASON_MAX = 500
 
@@ -181,7 +181,9 @@ def device_clear_blacklist(
     `by_hand=True` (the API and the console) always checks, whatever the reason's text says, so
     a typed reason can never pass for one of the automatic ones.
     """
+    cause = None
     if by_hand or reason not in AUTOMATIC_BLACKLIST_CLEAR_REASONS:
+        cause = RestoreCause.MANUAL
         if not customer_visible_to(actor, device.customer):
             raise NotFound(message=f"Device {device.number} not found.")
         require_platform_admin(actor, "clear a blacklist by hand")
@@ -194,19 +196,25 @@ def device_clear_blacklist(
     fresh = lock_device(device.pk)
     if not fresh.blacklisted:
         return fresh
-    devices_lift_blacklists(actor=actor, devices=[fresh], now=now, reason=reason)
+    devices_lift_blacklists(actor=actor, devices=[fresh], now=now, reason=reason, cause=cause)
     fresh.refresh_from_db()
     return fresh
 
 
 def devices_lift_blacklists(
-    *, actor: Account, devices: list[Device], now: datetime, reason: str
+    *,
+    actor: Account,
+    devices: list[Device],
+    now: datetime,
+    reason: str,
+    cause: RestoreCause | None = None,
 ) -> int:
     """Lift the blacklist of every device given that is blacklisted, set-based; returns how many.
 
     The one home of what lifting changes. Callers have locked the devices and checked their own
-    permission (a hand clear through `device_clear_blacklist`; a batch top-up or bind, reason
-    `license_top_up` / `license_bind`). One audit event per lifted device.
+    permission (a hand clear through `device_clear_blacklist`, cause `manual`; a batch top-up or
+    bind, reason `license_top_up` / `license_bind`, whose cause follows from the reason when
+    `cause` is not given). One audit event per lifted device.
     """
     lifted = [d for d in devices if d.blacklisted]
     if not lifted:
@@ -230,7 +238,7 @@ def devices_lift_blacklists(
         device.refused_reports = 0
     devices_restored(
         device_ids=[d.pk for d in lifted],
-        cause=RESTORE_CAUSE_BY_REASON.get(reason, RestoreCause.MANUAL),
+        cause=cause or RESTORE_CAUSE_BY_REASON[reason],
         now=now,
     )
     return len(lifted)
