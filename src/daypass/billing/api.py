@@ -22,7 +22,7 @@ from daypass.billing.schemas import (
     GateIn,
     GateOut,
 )
-from daypass.billing.selectors import deduction_list
+from daypass.billing.selectors import deduction_records
 from daypass.core import clock
 from daypass.core.api import ERROR_RESPONSES, filters_of, page_of
 from daypass.core.responses import exception_response, json_response
@@ -49,14 +49,14 @@ def deduction_out(deduction: Deduction) -> dict:
 
 
 def _deduction_page(request: HttpRequest, query: DeductionQuery, card: str | None) -> dict:
-    deductions = deduction_list(
+    records = deduction_records(
         request.auth,
         query.customer,
         filters_of(query, DeductionFilterSet),
         card=card,
         subtree=query.subtree,
     )
-    return page_of(deductions, query, deduction_out)
+    return page_of(records, query, deduction_out, count=records.count)
 
 
 # This router is added before the licenses router (daypass.api), so /licenses/{card} of the

@@ -6,8 +6,9 @@
 2. Every deduction (successful and failed) with `at` before DATE is written, oldest first, to a
    gzip-compressed CSV file (the API's deduction fields), and the file is flushed to disk.
 3. In one transaction: the archived days and latest window ends move into the checkpoints'
-   `archived_*` fields (so `daypass audit --full` still proves every ledger), and the rows are
-   deleted. A failure leaves the rows where they were (the file can be written again).
+   `archived_*` fields (so `daypass audit --full` still proves every ledger), the rows leave
+   the per-day roll-up of the lists' counts (billing/deduction_days.py), and they are deleted.
+   A failure leaves the rows where they were (the file can be written again).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from daypass.billing.deduction_days import rollup_remove
 from daypass.billing.ledger_audit import (
     Problem,
     _tables,
@@ -141,6 +143,7 @@ def _remove(*, before: datetime, last_id: int) -> None:
             """.format(**tables),
             params,
         )
+        rollup_remove(cursor, before=before, last_id=last_id)
         cursor.execute(
             "DELETE FROM {deduction} WHERE at < %s AND id <= %s".format(**tables),
             params[1:],

@@ -13,7 +13,8 @@ the table, adds the archived part kept in the checkpoints, and also checks every
 against the rows it summarises, so a row tampered with behind a checkpoint is found too.
 
 `ledger_checkpoint_advance` moves the checkpoint forward after a clean audit (`daypass audit`
-does it): deductions older than a day are summed into the checkpoints in one transaction.
+does it): deductions older than a day are summed into the checkpoints in one transaction, and
+into the per-day roll-up the lists and the consumption chart read (billing/deduction_days.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
+from daypass.billing.deduction_days import rollup_add
 from daypass.billing.models import (
     Deduction,
     DeductionResult,
@@ -255,6 +257,8 @@ def ledger_checkpoint_advance(*, now: datetime, through: datetime | None = None)
             """.format(**tables),
             range_params,
         )
+        # The reads' roll-up (counts per customer and day) moves with the checkpoint.
+        rollup_add(cursor, start=start, end=target)
     if checkpoint is None:
         LedgerCheckpoint.objects.create(through=target, updated_at=now)
     else:

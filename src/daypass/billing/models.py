@@ -100,3 +100,47 @@ class DeviceCheckpoint(models.Model):
     window_end = models.DateTimeField(null=True)
     # The latest end of its archived windows (the full audit starts from it).
     archived_window_end = models.DateTimeField(null=True)
+
+
+class DeductionDay(models.Model):
+    """One customer's deductions of one UTC day that lie before `LedgerCheckpoint.through`.
+
+    A roll-up for reads only (list counts, deep pages, the consumption chart): written set-based
+    by `ledger_checkpoint_advance` for each proven stretch, reduced by `daypass archive` for the
+    rows it removes, so it always counts the rows still in the deductions table. Reads add the
+    few rows since `through` from the table itself (billing/deduction_days.py).
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    charges = models.PositiveBigIntegerField(default=0)  # successful deductions
+    days = models.PositiveBigIntegerField(default=0)  # days they took
+    failed = models.PositiveBigIntegerField(default=0)  # failed deductions
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "day"], name="deduction_day_customer_day")
+        ]
+
+
+class DeductionDayType(models.Model):
+    """The days taken by one customer's successful deductions of one UTC day and license type
+    before `LedgerCheckpoint.through` (the forecast's rate per type); kept like `DeductionDay`."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    license_type = models.ForeignKey(
+        "licenses.LicenseType", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    days = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "day", "license_type"], name="deduction_day_type_key"
+            )
+        ]

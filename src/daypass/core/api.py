@@ -60,16 +60,22 @@ class OrjsonParser(Parser):
 
 
 def page_of(
-    rows: QuerySet | list, paging: PageQuery, serialize: Callable[[Any], dict]
+    rows: QuerySet | list,
+    paging: PageQuery,
+    serialize: Callable[[Any], dict],
+    count: int | Callable[[], int] | None = None,
 ) -> dict[str, Any]:
-    """`{"items", "count"}` for one page (`page` from 1); past the end: no items."""
+    """`{"items", "count"}` for one page (`page` from 1); past the end: no items.
+
+    `count`: the list's total (or a function giving it) when an exact COUNT(*) of `rows` would
+    be too expensive, e.g. kept in a roll-up (billing/selectors.py `DeductionRecords`).
+    """
     start = (paging.page - 1) * paging.page_size
-    if isinstance(rows, list):
-        count = len(rows)
-        chunk: Iterable[Any] = rows[start : start + paging.page_size]
-    else:
-        count = rows.count()
-        chunk = rows[start : start + paging.page_size] if start < count else []
+    if count is None:
+        count = len(rows) if isinstance(rows, list) else rows.count()
+    elif callable(count):
+        count = count()
+    chunk: Iterable[Any] = rows[start : start + paging.page_size] if start < count else []
     return {"items": [serialize(row) for row in chunk], "count": count}
 
 

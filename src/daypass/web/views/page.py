@@ -184,6 +184,16 @@ def page_size_of(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
-def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
-    """The requested page (`page`, `page_size`) of a list."""
-    return Paginator(queryset, page_size_of(request)).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest, queryset: QuerySet, count: int | Callable[[], int] | None = None
+) -> Page:
+    """The requested page (`page`, `page_size`) of a list.
+
+    `count`: the list's total (or a function giving it) when an exact COUNT(*) would be too
+    expensive, e.g. kept in a roll-up (billing/selectors.py `DeductionRecords`).
+    """
+    paginator = Paginator(queryset, page_size_of(request))
+    if count is not None:
+        # Paginator.count is a cached property: the given total takes its place.
+        paginator.count = count() if callable(count) else count
+    return paginator.get_page(request.GET.get("page"))

@@ -7,9 +7,9 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from daypass.billing import selectors as billing_selectors
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.schemas import DEDUCTION_FIELDS
-from daypass.billing.selectors import deduction_list
 from daypass.core.csv_export import csv_response
 from daypass.core.limits import CSV_CHUNK
 from daypass.core.tenancy import in_subtree_of
@@ -125,7 +125,7 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
     customer = selected_customer(request)
     filters, filter_form = valid_filters(request, DeductionFilterSet)
     subtree = subtree_selected(request)
-    deductions = deduction_list(request.user, customer, filters, subtree=subtree)
+    records = billing_selectors.deduction_records(request.user, customer, filters, subtree=subtree)
     # A rejected filter (a date out of range) answers the page with its error, not a file.
     if request.GET.get("format") == "csv" and filter_form["filter_status"] == 200:
         rows = (
@@ -143,10 +143,10 @@ def deduction_records(request: HttpRequest) -> HttpResponse:
                 d.result,
                 d.reason,
             ]
-            for d in deductions.iterator(chunk_size=CSV_CHUNK)
+            for d in records.rows.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"deduction-records-{customer.number}.csv", DEDUCTION_FIELDS, rows)
-    page_obj = paginate(request, deductions)
+    page_obj = paginate(request, records, count=records.count)
     return render_page(
         request,
         "web/deduction_list.html",
