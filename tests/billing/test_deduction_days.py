@@ -103,6 +103,7 @@ def test_counts_and_pages_equal_the_table_through_a_ledgers_life(fleets, tmp_pat
                     paged += records[start : start + 3]
                 assert [d.pk for d in paged] == [d.pk for d in expected], where
                 assert records[len(expected) : len(expected) + 5] == [], where
+                assert [d.pk for d in records[2:]] == [d.pk for d in expected[2:]], where
 
 
 def test_the_rollup_is_used_when_the_filters_allow_it(fleets):

@@ -96,7 +96,8 @@ class DeductionRecords:
         return self.rows.count() if per_day is None else sum(per_day.values())
 
     def __getitem__(self, chunk: slice) -> list[Deduction]:
-        start, stop = chunk.start or 0, chunk.stop
+        start = chunk.start or 0
+        stop = self.count() if chunk.stop is None else chunk.stop
         per_day = self.per_day()
         if per_day is None:
             page = self.rows.all()[start:stop]
