@@ -10,7 +10,9 @@ and prints throughput and per-call latency percentiles for both.
 
 With `--blacklisted F`, that fraction of the devices is blacklisted and every batch holds that
 fraction of them (refused, reason `blacklisted`): the gate then also records refusals (SPEC 14,
-at most one write per device per minute), and the script prints how many rows it wrote.
+at most one write per device per minute, written behind by a thread of this process; the timed
+run ends when they are written), and the script prints how many rows it wrote. With
+`--write-through` it first times the same batches with the refusals written in the gate's call.
 
 Last line: `gate: batch B, X devices/s, p50 Pms, p99 Qms` (the batched run).
 """
@@ -41,12 +43,15 @@ def measure(
     refused: list[str] = (),
     refused_share: float = 0.0,
     after_warm_up=None,
+    flush=None,
 ):
     """Time `calls` calls of `batch` random devices: (devices/s, p50 ms, p99 ms).
 
     `refused_share` of each batch comes from `refused` (blacklisted devices), the rest from
     `numbers` (paid devices). The clock runs as the wall clock does, from `now`, so refusals
-    are recorded at most once a minute as in production.
+    are recorded at most once a minute as in production. `flush` writes the refusals the gate
+    buffered (SPEC 14, written behind by a thread of this process): the timed run ends when
+    they are in the database, so their cost is in the figure.
     """
     chooser = random.Random(batch)
     refused_count = round(batch * refused_share) if refused else 0
@@ -60,6 +65,8 @@ def measure(
     for warm_up in batches[: max(1, calls // 20)]:
         # Two minutes earlier, so the timed run records these devices' refusals again.
         gate_check(device_numbers=warm_up, now=now - timedelta(minutes=2))
+    if flush is not None:
+        flush()
     if after_warm_up is not None:
         after_warm_up()
     latencies = []
@@ -73,6 +80,8 @@ def measure(
         reasons = {result.reason for result in results}
         if reasons != expected:
             sys.exit(f"unexpected answers {reasons - expected or reasons}")
+    if flush is not None:
+        flush()
     seconds = perf_counter() - started
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     return batch * calls / seconds, quantiles[49] * 1000, quantiles[98] * 1000
@@ -91,6 +100,12 @@ def main() -> None:
         type=float,
         default=0.0,
         help="fraction of the devices (and of every batch) that is blacklisted, 0 to 0.9",
+    )
+    parser.add_argument(
+        "--write-through",
+        action="store_true",
+        help="with --blacklisted: first time the same batches with the refusals written in the "
+        "gate's own call (DAYPASS_REFUSALS_FLUSH_SECONDS=0), for comparison",
     )
     args = parser.parse_args()
     if not 0 <= args.blacklisted <= 0.9:
@@ -132,8 +147,35 @@ def main() -> None:
             gate_check=gate_check, numbers=numbers, batch=args.batch, calls=calls, now=now
         )
         print(f"gate paid only: batch {args.batch}, {paid_rate:,.0f} devices/s")
+    from django.conf import settings
+
+    from daypass.billing.refusals import refusals_flush
+
     batched_from = datetime.now(UTC) + timedelta(minutes=5)  # past the single run's minute
-    before: dict[int, int] = {}
+    if refused and args.write_through:
+        flush_seconds = settings.DAYPASS_REFUSALS_FLUSH_SECONDS
+        settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 0
+        before: dict[int, int] = {}
+        rate, p50, p99 = measure(
+            gate_check=gate_check,
+            numbers=numbers,
+            batch=args.batch,
+            calls=calls,
+            now=batched_from,
+            refused=refused,
+            refused_share=args.blacklisted,
+            after_warm_up=lambda: before.update(refusal_counts()),
+        )
+        report_refusal_writes(before=before, seconds=args.batch * calls / rate)
+        print(
+            f"gate refusals written through: batch {args.batch}, {rate:,.0f} devices/s, "
+            f"p50 {p50:.2f}ms, p99 {p99:.2f}ms"
+        )
+        settings.DAYPASS_REFUSALS_FLUSH_SECONDS = flush_seconds
+        batched_from += timedelta(minutes=5)  # past that run's minute
+    if refused:
+        print(f"refusals written behind every {settings.DAYPASS_REFUSALS_FLUSH_SECONDS}s")
+    before = {}
     rate, p50, p99 = measure(
         gate_check=gate_check,
         numbers=numbers,
@@ -143,6 +185,7 @@ def main() -> None:
         refused=refused,
         refused_share=args.blacklisted,
         after_warm_up=lambda: before.update(refusal_counts()) if refused else None,
+        flush=refusals_flush,
     )
     if refused:
         report_refusal_writes(before=before, seconds=args.batch * calls / rate)

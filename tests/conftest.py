@@ -9,6 +9,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def refusals_written_through(settings):
+    """The gate writes refusals in its own call (DAYPASS_REFUSALS_FLUSH_SECONDS = 0): a flusher
+    thread's connection could not see a test's transaction. tests/billing/test_liveness.py
+    writes them behind explicitly; no test's buffer outlives it."""
+    from daypass.billing.refusals import refusals_discard
+
+    settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 0
+    yield
+    refusals_discard()
+
+
 @pytest.fixture
 def now():
     return factories.NOW

@@ -328,6 +328,10 @@ DAYPASS_SWEEP_CHUNK_SIZE = env_int("DAYPASS_SWEEP_CHUNK_SIZE", 5000)
 # take to finish before the worker exits without it (its transaction is rolled back).
 DAYPASS_WORKER_STOP_SECONDS = env_int("DAYPASS_WORKER_STOP_SECONDS", 30)
 
+# Liveness (SPEC 14): how often a process writes the refusals its gate buffered (0: the gate
+# writes them in its own call). See docs/billing.md.
+DAYPASS_REFUSALS_FLUSH_SECONDS = env_int("DAYPASS_REFUSALS_FLUSH_SECONDS", 2)
+
 # API: how long a process remembers a gateway token (0: ask the database every call). A revoked
 # gateway token stops working within this many seconds (at once in the revoking process).
 DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS = env_int("DAYPASS_GATEWAY_TOKEN_CACHE_SECONDS", 10)

@@ -1,13 +1,21 @@
 """SPEC 14: the gate remembers refused reports (`last_refused_at`, `refused_reports`), at most
-one write per device per minute, and lifting the blacklist resets the count."""
+one write per device per minute, and lifting the blacklist resets the count.
 
+Tests run with the refusals written through (tests/conftest.py); the `written_behind` ones set
+the production mode, a buffer written by `refusals_flush` (here, by hand: the interval is too
+long for the flusher thread to wake during a test) or by the flusher thread (PostgreSQL).
+"""
+
+import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from daypass.billing import refusals as refusals_module
 from daypass.billing.gate import gate_check
+from daypass.billing.refusals import refusals_flush, refusals_record
 from daypass.devices.models import Device
 from daypass.devices.services import device_clear_blacklist
 from daypass.licenses.services import license_top_up
@@ -153,3 +161,137 @@ def test_concurrent_gateways_record_a_refusal_once_per_minute():
     run_in_threads(8, lambda i: gate_check(device_numbers=numbers, now=NOW + i * SECOND))
 
     assert set(Device.objects.values_list("refused_reports", flat=True)) == {1}
+
+
+@pytest.fixture
+def written_behind(settings):
+    settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 3600
+
+
+def test_written_behind_a_refusal_waits_for_the_flush(owner, model, written_behind):
+    device = blacklisted_device(owner, model)
+
+    [result] = gate_check(device_numbers=[device.number], now=NOW)
+
+    assert result.reason == "blacklisted"
+    assert refusals(device) == (None, 0)
+    assert refusals_flush() == 1
+    assert refusals(device) == (NOW, 1)
+    assert refusals_flush() == 0
+
+
+def test_written_behind_refusals_within_the_minute_are_buffered_once(owner, model, written_behind):
+    device = blacklisted_device(owner, model)
+
+    # Not yet in the database: the buffer is what stops the later refusals.
+    for seconds in (0, 1, 30, 59):
+        gate_check(device_numbers=[device.number] * 3, now=NOW + seconds * SECOND)
+
+    assert refusals_flush() == 1
+    assert refusals(device) == (NOW, 1)
+
+
+def test_written_behind_the_gate_reads_what_was_flushed(owner, model, written_behind):
+    device = blacklisted_device(owner, model)
+    gate_check(device_numbers=[device.number], now=NOW)
+    refusals_flush()
+
+    gate_check(device_numbers=[device.number], now=NOW + 30 * SECOND)
+    assert refusals_flush() == 0
+    gate_check(device_numbers=[device.number], now=NOW + 60 * SECOND)
+    assert refusals_flush() == 1
+
+    assert refusals(device) == (NOW + 60 * SECOND, 2)
+
+
+def test_a_write_checks_the_minute_whatever_the_buffer_holds(owner, model, written_behind):
+    """Another process (gateway) recorded the device after this one read it: this process's
+    buffered refusal, less than a minute later, is not written."""
+    devices = [blacklisted_device(owner, model) for _ in range(3)]
+    refusals_record(device_ids=[devices[0].pk], now=NOW)
+    refusals_flush()  # the other process
+
+    refusals_record(device_ids=[d.pk for d in devices], now=NOW + 59 * SECOND)
+
+    assert refusals_flush() == 2  # not devices[0]
+    assert [refusals(d) for d in devices] == [
+        (NOW, 1),
+        (NOW + 59 * SECOND, 1),
+        (NOW + 59 * SECOND, 1),
+    ]
+
+
+def test_written_behind_each_device_keeps_the_instant_of_its_refusal(owner, model, written_behind):
+    first, second = blacklisted_device(owner, model), blacklisted_device(owner, model)
+
+    gate_check(device_numbers=[first.number], now=NOW)
+    gate_check(device_numbers=[second.number, first.number], now=NOW + 20 * SECOND)
+    refusals_flush()
+
+    assert refusals(first) == (NOW, 1)
+    assert refusals(second) == (NOW + 20 * SECOND, 1)
+
+
+def test_lifting_the_blacklist_resets_the_count_written_behind(model, tree, written_behind):
+    device = blacklisted_device(tree.fleet, model)
+    for minutes in range(3):
+        gate_check(device_numbers=[device.number], now=NOW + minutes * MINUTE)
+        refusals_flush()
+
+    device_clear_blacklist(
+        actor=tree.platform_admin, device=device, now=NOW + 3 * MINUTE, reason="manual"
+    )
+
+    assert refusals(device) == (NOW + 2 * MINUTE, 0)
+
+
+@pytest.mark.postgres
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_gateways_written_behind_record_a_refusal_once_per_minute(settings):
+    """Gateways in one process share its buffer; the flushes of several processes (threads
+    here, each writing its own buffer's worth at once) record a device once per minute."""
+    from tests.billing.test_concurrency import run_in_threads
+
+    settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 3600
+    platform = factories.make_customer(name="Platform")
+    owner = factories.make_customer(parent=platform, name="Fleet")
+    model = factories.make_device_model()
+    devices = [blacklisted_device(owner, model) for _ in range(50)]
+    numbers = [d.number for d in devices]
+
+    run_in_threads(8, lambda i: gate_check(device_numbers=numbers, now=NOW + i * SECOND))
+    assert refusals_flush() == 50
+    run_in_threads(
+        8,
+        lambda i: refusals_module._write(dict.fromkeys([d.pk for d in devices], NOW + 59 * SECOND)),
+    )
+
+    assert set(Device.objects.values_list("refused_reports", flat=True)) == {1}
+
+
+@pytest.mark.postgres
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_flusher_thread_writes_the_buffer_and_a_last_time_at_exit(settings):
+    settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 1
+    platform = factories.make_customer(name="Platform")
+    owner = factories.make_customer(parent=platform, name="Fleet")
+    model = factories.make_device_model()
+    device = blacklisted_device(owner, model)
+    other = blacklisted_device(owner, model)
+
+    gate_check(device_numbers=[device.number], now=NOW)
+    deadline = time.monotonic() + 30
+    while refusals(device) != (NOW, 1) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert refusals(device) == (NOW, 1)
+
+    # At exit the flusher is stopped and writes what is left.
+    settings.DAYPASS_REFUSALS_FLUSH_SECONDS = 3600
+    refusals_module._flusher.stop()
+    gate_check(device_numbers=[other.number], now=NOW)  # a new flusher, asleep for an hour
+    assert refusals(other) == (None, 0)
+    refusals_module._stop_at_exit()
+    assert not refusals_module._flusher.is_alive()
+    assert refusals(other) == (NOW, 1)

@@ -8,26 +8,18 @@ for every report.
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 import psycopg
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    InterfaceError,
-    OperationalError,
-    connection,
-    connections,
-    transaction,
-)
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from daypass.billing.blacklist import NO_VALID_LICENSE
 from daypass.billing.deduction import device_charge
 from daypass.billing.models import DeductionResult, DeductionTrigger
+from daypass.billing.refusals import REFUSAL_RECORD_INTERVAL, refusal_pending_since, refusals_record
 from daypass.devices.models import Device
 
 PAID = "paid"
@@ -35,13 +27,6 @@ CHARGED = "charged"
 UNKNOWN_DEVICE = "unknown_device"
 BLACKLISTED = "blacklisted"
 # NO_VALID_LICENSE: the blacklist reason doubles as the refusal reason.
-
-# Liveness of refused devices (SPEC 14): a refusal less than this after the last recorded one
-# is not recorded, so the gate writes a refused device at most once per interval.
-REFUSAL_RECORD_INTERVAL = timedelta(minutes=1)
-DEADLOCK_DETECTED = "40P01"
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, frozen=True)
@@ -60,14 +45,16 @@ def gate_check(*, device_numbers: list[str], now: datetime) -> list[GateResult]:
     device that the first one charged finds it paid (reason `paid`), so a device is charged at
     most once per batch; after a failed charge the next one finds it `blacklisted`.
 
-    Refused known devices are remembered (`last_refused_at`, `refused_reports`) by one UPDATE
-    for the whole batch, and only for devices whose last recorded refusal is a minute old or
-    more: under a flood of reports of a blacklisted fleet most batches write nothing.
+    Refused known devices are remembered (`last_refused_at`, `refused_reports`), only those
+    whose last recorded refusal (in the database, or waiting in this process's buffer) is a
+    minute old or more: under a flood of reports of a blacklisted fleet most refusals cost a
+    dictionary lookup. `billing.refusals` writes them, behind the gate by default.
     """
     state_by_number = _device_states(device_numbers)
     results: list[GateResult] = []
     append = results.append
-    record_before = (now - REFUSAL_RECORD_INTERVAL).timestamp()
+    record_before_instant = now - REFUSAL_RECORD_INTERVAL
+    record_before = record_before_instant.timestamp()
     to_record: list[int] = []
     for number in device_numbers:
         state = state_by_number.get(number)
@@ -87,46 +74,15 @@ def gate_check(*, device_numbers: list[str], now: datetime) -> list[GateResult]:
             if result.allowed:
                 continue
         if last_refused is None or last_refused <= record_before:
+            pending_since = refusal_pending_since(pk)
+            if pending_since is not None and pending_since > record_before_instant:
+                continue
             to_record.append(pk)
             # A second refusal of this device in the batch is less than a minute after it.
             state_by_number[number] = (*state_by_number[number][:3], now.timestamp())
     if to_record:
-        _record_refusals(device_ids=to_record, now=now)
+        refusals_record(device_ids=to_record, now=now)
     return results
-
-
-def _record_refusals(*, device_ids: list[int], now: datetime) -> None:
-    """Count one refusal of each device, unless one was recorded less than a minute ago.
-
-    The condition is re-checked in the UPDATE itself, so concurrent gateways refusing the same
-    device in the same minute record it once (the second waits for the first's row lock, then
-    finds the refusal recorded). Rows are visited in id order, the order every batch writer
-    uses; should PostgreSQL still pick two gateways for a deadlock victim, the victim's
-    bookkeeping is dropped (its answers stand; the next refusal is recorded) rather than the
-    report failing.
-    """
-    table = connection.ops.quote_name(Device._meta.db_table)
-    ids = sorted(device_ids)
-    if connection.vendor == "postgresql":
-        id_match, id_param = "id = ANY(%s)", ids
-    else:
-        id_match, id_param = "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
-    sql = (
-        f"UPDATE {table} SET last_refused_at = %s, refused_reports = refused_reports + 1"
-        f" WHERE {id_match} AND (last_refused_at IS NULL OR last_refused_at <= %s)"
-    )
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Bookkeeping, not money: the commit need not wait for the disk (a crash may
-                # forget the last moment's refusals, never a charge). Saves a WAL flush per
-                # batch, the largest cost of recording.
-                cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(sql, [now, id_param, now - REFUSAL_RECORD_INTERVAL])
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
-            raise
-        logger.warning("gate: refusals of %d devices not recorded (deadlock)", len(ids))
 
 
 def _device_states(

@@ -34,7 +34,7 @@ class Device(models.Model):
     blacklist_reason = models.CharField(max_length=64, blank=True)
     registered_at = models.DateTimeField()
     # Liveness of refused devices (SPEC 14): the gate records a refusal at most once a minute
-    # per device (billing.gate.REFUSAL_RECORD_INTERVAL), so refused_reports counts recorded
+    # per device (billing.refusals.REFUSAL_RECORD_INTERVAL), so refused_reports counts recorded
     # refusals and last_refused_at is at most a minute behind the last refused report.
     last_refused_at = models.DateTimeField(null=True, blank=True)
     # A database default too, so bulk loaders that name only the columns they know stay valid.
