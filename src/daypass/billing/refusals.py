@@ -34,10 +34,11 @@ DEADLOCK_DETECTED = "40P01"
 
 logger = logging.getLogger(__name__)
 
-# device id -> the instant of its refusal waiting to be written. Replaced (never mutated) by a
-# flush, so the gate may read it without the lock.
+# device id -> the instant of its refusal waiting to be written. Added to under the lock; a flush
+# takes the whole dict and leaves an empty one.
 _pending: dict[int, datetime] = {}
 _lock = threading.Lock()
+_write_lock = threading.Lock()
 _flusher: _Flusher | None = None
 
 
@@ -48,15 +49,18 @@ def refusal_pending_since(device_id: int) -> datetime | None:
 
 def refusals_record(*, device_ids: list[int], now: datetime) -> None:
     """Record a refusal at `now` of each device (ids due for a recording, without repeats)."""
-    global _pending
     interval = settings.DAYPASS_REFUSALS_FLUSH_SECONDS
     if interval <= 0:
         _write(dict.fromkeys(device_ids, now))
         return
     with _lock:
         # A device already waiting keeps its earlier instant: the later refusal is less than a
-        # minute after it (the gate checked), so it is not to be recorded.
-        _pending = {**dict.fromkeys(device_ids, now), **_pending}
+        # minute after it (the gate checked), so it is not to be recorded. Added in place (a
+        # copy would cost the whole buffer per call); the gate's reads need no lock, a dict
+        # lookup being atomic under the GIL.
+        pending = _pending
+        for device_id in device_ids:
+            pending.setdefault(device_id, now)
         _flusher_running(interval)
 
 
@@ -67,9 +71,12 @@ def refusals_flush() -> int:
     values at once.
     """
     global _pending
-    with _lock:
-        pending, _pending = _pending, {}
-    return _write(pending) if pending else 0
+    # One write at a time in a process: a flush returns when whatever the flusher thread took
+    # before it is written too.
+    with _write_lock:
+        with _lock:
+            pending, _pending = _pending, {}
+        return _write(pending) if pending else 0
 
 
 def refusals_discard() -> None:
@@ -189,8 +196,8 @@ def _stop_at_exit() -> None:
 
 def _forget_in_child() -> None:
     # The parent still holds (and writes) what it buffered; the child starts afresh.
-    global _pending, _flusher, _lock
-    _pending, _flusher, _lock = {}, None, threading.Lock()
+    global _pending, _flusher, _lock, _write_lock
+    _pending, _flusher, _lock, _write_lock = {}, None, threading.Lock(), threading.Lock()
 
 
 atexit.register(_stop_at_exit)
