@@ -27,9 +27,8 @@ MINUTE = timedelta(minutes=1)
 
 
 def blacklisted_device(owner, model, **fields):
-    return factories.make_device(
-        customer=owner, model=model, blacklisted=True, blacklisted_at=NOW - DAY, **fields
-    )
+    fields.setdefault("blacklisted_at", NOW - DAY)
+    return factories.make_device(customer=owner, model=model, blacklisted=True, **fields)
 
 
 def refusals(device):
@@ -243,6 +242,26 @@ def test_lifting_the_blacklist_resets_the_count_written_behind(model, tree, writ
     )
 
     assert refusals(device) == (NOW + 2 * MINUTE, 0)
+
+
+def test_a_refusal_buffered_before_a_lift_is_not_counted_after_it(model, tree, written_behind):
+    device = blacklisted_device(tree.fleet, model)
+    gate_check(device_numbers=[device.number], now=NOW)
+
+    device_clear_blacklist(actor=tree.platform_admin, device=device, now=NOW + SECOND, reason="x")
+
+    assert refusals_flush() == 0
+    assert refusals(device) == (None, 0)
+
+
+def test_a_refusal_is_recorded_only_while_the_device_is_blacklisted(owner, model):
+    paid = factories.make_device(customer=owner, model=model, service_until=NOW + HOUR)
+    since_later = blacklisted_device(owner, model, blacklisted_at=NOW + SECOND)
+
+    refusals_record(device_ids=[paid.pk, since_later.pk], now=NOW)
+
+    assert refusals(paid) == (None, 0)
+    assert refusals(since_later) == (None, 0)
 
 
 @pytest.mark.postgres

@@ -92,12 +92,13 @@ def refusals_discard() -> None:
 
 def _write(pending: dict[int, datetime]) -> int:
     """One UPDATE for all: each device gets its refusal instant and one more recorded refusal,
-    unless a refusal was recorded less than a minute before that instant.
+    unless a refusal was recorded less than a minute before that instant, or the device is no
+    longer blacklisted since then.
 
     The condition is checked in the UPDATE itself, so concurrent writers (gateways, processes)
     recording the same device in the same minute record it once: the second waits for the
-    first's row lock, then finds the refusal recorded. Rows are visited in id order, the order
-    every batch writer uses; should PostgreSQL still pick a deadlock victim, the victim's
+    first's row lock, then finds the refusal recorded. Ids are sent in order; should PostgreSQL
+    still pick a deadlock victim (its plan decides the order of the row locks), the victim's
     bookkeeping is dropped (the next refusal of those devices is recorded) rather than failing.
     """
     table = connection.ops.quote_name(Device._meta.db_table)
@@ -127,6 +128,9 @@ def _write(pending: dict[int, datetime]) -> int:
         f" FROM {rows[0]}"
         f" WHERE {table}.id = r.id AND ({table}.last_refused_at IS NULL"
         f" OR {table}.last_refused_at <= {recorded_before})"
+        # Still refused as at the refusal: a refusal waiting in a buffer while the blacklist
+        # was lifted belongs to before the lift, whose count starts at 0.
+        f" AND {table}.blacklisted AND {table}.blacklisted_at <= r.refused_at"
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
