@@ -11,6 +11,7 @@ import threading
 
 from django.db import connection
 
+from daypass.billing.partitions import deduction_partitions_ensure
 from daypass.billing.sweep import ProgressCallback, SweepResult, sweep_run
 from daypass.core import clock
 from daypass.core.busy import log_failed_round
@@ -33,6 +34,13 @@ def run_sweeps_until_stopped(
     """
     while not stop_event.is_set():
         started = clock.now()
+        try:
+            # The deductions' months ahead (PostgreSQL; a no-op of two small queries when
+            # they exist). A failure is logged and the sweep still runs: its rows would go to
+            # the DEFAULT partition, and the next round moves them into their month.
+            deduction_partitions_ensure(now=started)
+        except Exception as exc:
+            log_failed_round(logger, what="deduction partitions", at=started, exc=exc)
         try:
             result = sweep_run(now=started, progress=progress, stop_event=stop_event)
         except Exception as exc:
