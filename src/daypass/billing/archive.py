@@ -7,8 +7,10 @@
    gzip-compressed CSV file (the API's deduction fields), and the file is flushed to disk.
 3. In one transaction: the archived days and latest window ends move into the checkpoints'
    `archived_*` fields (so `daypass audit --full` still proves every ledger), the rows leave
-   the per-day roll-up of the lists' counts (billing/deduction_days.py), and they are deleted.
-   A failure leaves the rows where they were (the file can be written again).
+   the per-day roll-up of the lists' counts (billing/deduction_days.py), and they are deleted;
+   on PostgreSQL a monthly partition wholly before DATE is dropped instead (billing.partitions),
+   so archiving whole months costs no row-by-row delete. A failure leaves the rows where they
+   were (the file can be written again).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from daypass.billing.ledger_audit import (
     ledger_checkpoint_advance,
 )
 from daypass.billing.models import Deduction, DeductionResult
+from daypass.billing.partitions import deduction_partitions_drop_before
 from daypass.billing.schemas import DEDUCTION_FIELDS
 from daypass.core.errors import DaypassError, ErrorCode
 
@@ -144,6 +147,8 @@ def _remove(*, before: datetime, last_id: int) -> None:
             params,
         )
         rollup_remove(cursor, before=before, last_id=last_id)
+        # PostgreSQL: whole months before DATE are dropped (instant); the rest is deleted.
+        deduction_partitions_drop_before(before=before, last_id=last_id)
         cursor.execute(
             "DELETE FROM {deduction} WHERE at < %s AND id <= %s".format(**tables),
             params[1:],

@@ -28,7 +28,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+
+from daypass.core.busy import is_busy_error
 
 PARENT = "billing_deduction"
 DEFAULT_PARTITION = f"{PARENT}_default"
@@ -39,6 +41,7 @@ MONTHS_AHEAD = 3
 LOCK_TIMEOUT = "5s"
 # pg_advisory_xact_lock key of this job (any constant unique to the project).
 ADVISORY_LOCK_KEY = 0x44_50_42_44  # "DPBD"
+OBJECT_IN_USE = "55006"
 
 _NAME = re.compile(rf"^{PARENT}_y(\d{{4}})m(\d{{2}})$")
 
@@ -168,3 +171,45 @@ def _create_month(cursor, *, month: datetime, columns: str, move: bool) -> None:
         f"ALTER TABLE {PARENT} ATTACH PARTITION {name}"
         f" FOR VALUES FROM ('{low.isoformat()}') TO ('{high.isoformat()}')"
     )
+
+
+def deduction_partitions_drop_before(*, before: datetime, last_id: int, using=DEFAULT_DB_ALIAS):
+    """Drop the monthly partitions that lie wholly before `before` and hold no row after
+    `last_id` (the archive's last written row); return their names. For the archive
+    (billing.archive): dropping a month is instant where deleting its rows rewrites millions of
+    index entries and leaves the table to vacuum. Must run inside the archive's transaction.
+
+    Dropping a partition takes an ACCESS EXCLUSIVE lock on the parent for an instant; if it
+    cannot have it within `LOCK_TIMEOUT` the month is left to the archive's DELETE instead.
+    """
+    connection = connections[using]
+    if not is_partitioned(connection):
+        return []
+    dropped = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        (previous_timeout,) = cursor.fetchone()
+        for month in sorted(existing_months(connection)):
+            name = partition_name(month)
+            if next_month(month) > before:
+                break
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name} WHERE id > %s)", [last_id])
+            if cursor.fetchone()[0]:
+                continue  # a row the archive file does not hold: leave it to the DELETE
+            try:
+                with transaction.atomic(using=using):
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+                    cursor.execute(f"DROP TABLE {name}")
+            except OperationalError as exc:
+                # Busy, or rows written in this very transaction (their deferred foreign-key
+                # checks are pending: PostgreSQL refuses to drop the table under them).
+                if not (is_busy_error(exc) or _sqlstate(exc) == OBJECT_IN_USE):
+                    raise
+            else:
+                dropped.append(name)
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
+    return dropped
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
