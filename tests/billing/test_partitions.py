@@ -17,6 +17,7 @@ from daypass.billing.partitions import (
     MONTHS_AHEAD,
     deduction_partitions_ensure,
     existing_months,
+    wanted_months,
 )
 from daypass.billing.sweep import sweep_run
 from tests import factories
@@ -115,6 +116,9 @@ class TestPartitions:
         assert partition_of(december.pk) == "billing_deduction_y2026m12"
         assert partition_of(january.pk) == "billing_deduction_y2027m01"
         assert default_rows() == 0
+
+    def test_migrate_made_this_month_and_the_months_ahead(self, db):
+        assert set(wanted_months(now=datetime.now(UTC))) <= existing_months(connection)
 
     def test_the_job_makes_the_months_ahead_and_is_idempotent(self, db):
         created = deduction_partitions_ensure(now=FAR)

@@ -102,3 +102,44 @@ def test_worker_sweeps_on_its_interval_and_stops_cleanly_on_sigterm(tmp_path):
     assert worker.returncode == 0
     assert "SIGTERM: stopping" in rest
     assert rest.rstrip().endswith("Worker stopped.")
+
+
+def test_each_round_makes_the_deduction_partitions_before_sweeping(monkeypatch):
+    stop = threading.Event()
+    calls = []
+
+    def sweep(*, now, **kwargs):
+        calls.append(("sweep", now))
+        stop.set()
+        return SweepResult(now=now)
+
+    monkeypatch.setattr(
+        scheduler, "deduction_partitions_ensure", lambda *, now: calls.append(("partitions", now))
+    )
+    monkeypatch.setattr(scheduler, "sweep_run", sweep)
+
+    scheduler.run_sweeps_until_stopped(interval_seconds=0.01, stop_event=stop)
+
+    assert [what for what, _ in calls] == ["partitions", "sweep"]
+    assert calls[0][1] == calls[1][1]
+
+
+def test_a_failing_partition_job_does_not_stop_the_sweep(monkeypatch, caplog):
+    stop = threading.Event()
+    swept = []
+
+    def broken(*, now):
+        raise RuntimeError("cannot create the partition")
+
+    def sweep(*, now, **kwargs):
+        swept.append(now)
+        stop.set()
+        return SweepResult(now=now)
+
+    monkeypatch.setattr(scheduler, "deduction_partitions_ensure", broken)
+    monkeypatch.setattr(scheduler, "sweep_run", sweep)
+
+    scheduler.run_sweeps_until_stopped(interval_seconds=0.01, stop_event=stop)
+
+    assert len(swept) == 1
+    assert "deduction partitions" in caplog.text

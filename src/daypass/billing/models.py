@@ -16,6 +16,14 @@ class Deduction(models.Model):
     """One charge attempt of a device: the ledger entry that took days from a license.
 
     `customer` is the license owner at the time of the charge (for a failure: the device owner).
+
+    On PostgreSQL the table is partitioned by month on `at` (migration billing/0005,
+    billing.partitions): there the database's primary key is (id, at) and the unique window
+    index is (device, window_start, at), because a partitioned table's unique keys must hold its
+    partition key. `id` stays unique (one sequence) and stays Django's primary key, so saving,
+    deleting and bulk-creating work as on SQLite; and every writer sets `at` = `window_start`,
+    so the wider unique index refuses exactly the same double charges. The model below
+    describes the SQLite table, which is unchanged.
     """
 
     at = models.DateTimeField()
