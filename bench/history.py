@@ -122,10 +122,16 @@ def build(*, name: str, devices: int, days: int, now: datetime) -> None:
 
 def roll_back_measurement(*, name: str, days: int) -> None:
     """`--reuse`: put a database built earlier back as `build` left it (undo a measurement's
-    sweep: its deductions, the days it took, the windows it granted)."""
+    sweep: its deductions, the days it took, the windows it granted), migrated to the code of
+    this run and with its months' partitions."""
+    from django.core.management import call_command
     from django.db import connection
 
+    from daypass.billing.partitions import deduction_partitions_ensure
+
     switch_to(name)
+    call_command("migrate", verbosity=0, skip_checks=True)
+    deduction_partitions_ensure()
     with connection.cursor() as cursor:
         cursor.execute("SELECT through FROM billing_ledgercheckpoint")
         (through,) = cursor.fetchone()
@@ -273,7 +279,8 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="measure again on the two databases a previous run built (its sweep rolled back)",
+        help="measure again on the old database a previous run built (its sweep rolled back,"
+        " migrated); the young one is built afresh",
     )
     args = parser.parse_args()
     bench_database.database_url()
@@ -289,10 +296,10 @@ def main() -> None:
     now = datetime.now(UTC)
     if args.reuse:
         roll_back_measurement(name=old, days=args.days)
-        roll_back_measurement(name=young, days=args.young_days)
     else:
         build(name=old, devices=args.devices, days=args.days, now=now)
-        build(name=young, devices=args.devices, days=args.young_days, now=now)
+    # The young database is cheap to build: always afresh (a run drops it at its end).
+    build(name=young, devices=args.devices, days=args.young_days, now=now)
 
     # One database after the other, each fully measured (the sweep changes what follows it).
     results = {
