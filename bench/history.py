@@ -191,8 +191,10 @@ def timed_get(client, path: str, params: dict, repeat: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[str, float]:
-    """Every figure of one database: seconds or milliseconds (lower is better)."""
+def measure(*, name: str, devices: int, now: datetime, deep_page: int):
+    """Every figure of one database, one step at a time: a generator that yields after each
+    figure (seconds or milliseconds, lower is better), so that `measure_both` can alternate
+    between the databases figure by figure."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -200,14 +202,13 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[s
     from daypass.billing.sweep import sweep_run
     from daypass.customers.models import Customer
 
-    switch_to(name)
-    figures: dict[str, float] = {}
     bench_database.maintenance_connection().execute("CHECKPOINT")
     started = perf_counter()
     result = sweep_run(now=now)
-    figures["sweep s"] = perf_counter() - started
+    seconds = perf_counter() - started
     if result.charged != devices:
         sys.exit(f"{name}: the sweep charged {result.charged} of {devices}")
+    yield {"sweep s": seconds}
 
     chooser = random.Random(7)
     numbers = [device_number(i) for i in range(1, devices + 1)]
@@ -217,7 +218,7 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[s
     started = perf_counter()
     for batch in batches:
         gate_check(device_numbers=batch, now=now)
-    figures["gate ms/batch"] = (perf_counter() - started) * 1000 / len(batches)
+    yield {"gate ms/batch": (perf_counter() - started) * 1000 / len(batches)}
 
     client = api_client()
     fleet = Customer.objects.get(name="Bench fleet").number
@@ -231,16 +232,14 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[s
         device_rows = cursor.fetchone()[0]
     last_device_page = max(1, -(-device_rows // PAGE_SIZE))
     base = {"customer": fleet, "page_size": PAGE_SIZE}
-    figures["customer page 1 ms"] = timed_get(client, "/api/v1/deductions", {**base, "page": 1})
-    figures[f"customer page {deep_page} ms"] = timed_get(
-        client, "/api/v1/deductions", {**base, "page": deep_page}
+    pages = (
+        ("customer page 1 ms", {**base, "page": 1}),
+        (f"customer page {deep_page} ms", {**base, "page": deep_page}),
+        ("device page 1 ms", {**base, "device": device, "page": 1}),
+        ("device last page ms", {**base, "device": device, "page": last_device_page}),
     )
-    figures["device page 1 ms"] = timed_get(
-        client, "/api/v1/deductions", {**base, "device": device, "page": 1}
-    )
-    figures["device last page ms"] = timed_get(
-        client, "/api/v1/deductions", {**base, "device": device, "page": last_device_page}
-    )
+    for label, params in pages:
+        yield {label: timed_get(client, "/api/v1/deductions", params)}
 
     for label, options in (("audit s", []), ("full audit s", ["--full"])):
         output = StringIO()
@@ -249,13 +248,14 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[s
             call_command("audit", *options, stdout=output)
         except SystemExit:
             sys.exit(f"{name}: audit found problems:\n{output.getvalue()[-2000:]}")
-        figures[label] = perf_counter() - started
+        yield {label: perf_counter() - started}
 
     started = perf_counter()
     idle = sweep_run(now=now)
-    figures["idle sweep s"] = perf_counter() - started
+    seconds = perf_counter() - started
     if idle.devices:
         sys.exit(f"{name}: the idle sweep charged {idle.devices}")
+    yield {"idle sweep s": seconds}
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM billing_deduction")
@@ -265,8 +265,25 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int) -> dict[s
             "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('billing_deduction')"
         )
         (size,) = cursor.fetchone()
-    figures["rows"] = rows
-    figures["bytes/row"] = size / rows
+    yield {"rows": rows, "bytes/row": size / rows}
+
+
+def measure_both(*, names: tuple[str, str], devices: int, deep_page: int):
+    """Both databases' figures, measured figure by figure (old, then young, for each), so a
+    change of the shared machine's load falls on both sides of a ratio alike."""
+    now = datetime.now(UTC)
+    steps = {
+        name: measure(name=name, devices=devices, now=now, deep_page=deep_page) for name in names
+    }
+    figures: dict[str, dict[str, float]] = {name: {} for name in names}
+    running = True
+    while running:
+        for name in names:
+            switch_to(name)
+            try:
+                figures[name].update(next(steps[name]))
+            except StopIteration:
+                running = False
     return figures
 
 
@@ -301,13 +318,7 @@ def main() -> None:
     # The young database is cheap to build: always afresh (a run drops it at its end).
     build(name=young, devices=args.devices, days=args.young_days, now=now)
 
-    # One database after the other, each fully measured (the sweep changes what follows it).
-    results = {
-        name: measure(
-            name=name, devices=args.devices, now=datetime.now(UTC), deep_page=args.deep_page
-        )
-        for name in (old, young)
-    }
+    results = measure_both(names=(old, young), devices=args.devices, deep_page=args.deep_page)
     old_figures, young_figures = results[old], results[young]
     print(f"{'figure':<24}{'old':>14}{'young':>14}{'ratio':>8}")
     worst = 0.0
