@@ -1,4 +1,4 @@
-"""SPEC 11 on PostgreSQL: the deductions table is partitioned by month (billing/0005,
+"""SPEC 11 on PostgreSQL: the deductions table is partitioned by month (billing/0006,
 billing.partitions), and everything that reads or writes deductions still works on it."""
 
 import threading
@@ -221,7 +221,7 @@ class TestPartitionsConcurrently:
 
     def test_the_migration_converts_a_table_with_rows(self, owner, model):
         _, before = charged_device(owner, model, at=NOW)
-        call_command("migrate", "billing", "0004_ledger_checkpoints", verbosity=0)
+        call_command("migrate", "billing", "0005_deduction_days", verbosity=0)
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT relkind FROM pg_class WHERE relname = 'billing_deduction'")

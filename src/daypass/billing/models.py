@@ -17,7 +17,7 @@ class Deduction(models.Model):
 
     `customer` is the license owner at the time of the charge (for a failure: the device owner).
 
-    On PostgreSQL the table is partitioned by month on `at` (migration billing/0005,
+    On PostgreSQL the table is partitioned by month on `at` (migration billing/0006,
     billing.partitions): there the database's primary key is (id, at) and the unique window
     index is (device, window_start, at), because a partitioned table's unique keys must hold its
     partition key. `id` stays unique (one sequence) and stays Django's primary key, so saving,

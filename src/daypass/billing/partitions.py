@@ -1,6 +1,6 @@
 """Monthly partitions of the deductions table on PostgreSQL (SPEC 11: a year of history).
 
-`billing_deduction` is range-partitioned by `at` (migration billing/0005), one partition per
+`billing_deduction` is range-partitioned by `at` (migration billing/0006), one partition per
 calendar month in UTC (`billing_deduction_y2026m12`) plus a DEFAULT partition
 (`billing_deduction_default`) that catches a row whose month has no partition yet, so no charge
 can ever fail for want of a partition. Each month's table and indexes stay small and hot, so the
@@ -61,7 +61,7 @@ def partition_name(month: datetime) -> str:
 
 
 def is_partitioned(connection) -> bool:
-    """Whether `billing_deduction` is a partitioned table (PostgreSQL, after billing/0005)."""
+    """Whether `billing_deduction` is a partitioned table (PostgreSQL, after billing/0006)."""
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:

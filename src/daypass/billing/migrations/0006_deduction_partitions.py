@@ -50,9 +50,7 @@ def _definitions(cursor):
         [TABLE],
     )
     foreign_keys = cursor.fetchall()
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE confrelid = to_regclass(%s)", [TABLE]
-    )
+    cursor.execute("SELECT conname FROM pg_constraint WHERE confrelid = to_regclass(%s)", [TABLE])
     referencing = [row[0] for row in cursor.fetchall()]
     if referencing:
         # A foreign key to a partitioned table must name `at` too; none exists today.
@@ -91,7 +89,10 @@ def _rebuild(cursor, *, indexes, foreign_keys, primary_key, unique_rewrite):
 
 
 def partition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    # Already partitioned (by hand, or under this migration's earlier number 0005): nothing to do.
+    if schema_editor.connection.vendor != "postgresql" or partitions.is_partitioned(
+        schema_editor.connection
+    ):
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
@@ -110,9 +111,7 @@ def partition(apps, schema_editor):
             " PARTITION BY RANGE (at)"
         )
         cursor.execute(f"CREATE SEQUENCE {NEW_SEQUENCE} AS bigint OWNED BY {TABLE}.id")
-        cursor.execute(
-            f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{NEW_SEQUENCE}')"
-        )
+        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{NEW_SEQUENCE}')")
         cursor.execute(f"CREATE TABLE {partitions.DEFAULT_PARTITION} PARTITION OF {TABLE} DEFAULT")
     partitions.deduction_partitions_ensure(
         now=datetime.now(UTC), since=oldest, using=schema_editor.connection.alias
@@ -137,7 +136,7 @@ def partition(apps, schema_editor):
 
 def unpartition(apps, schema_editor):
     """Back to one table (the sequence becomes a plain column default instead of an identity)."""
-    if schema_editor.connection.vendor != "postgresql":
+    if not partitions.is_partitioned(schema_editor.connection):
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
@@ -161,7 +160,7 @@ def unpartition(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0004_ledger_checkpoints"),
+        ("billing", "0005_deduction_days"),
     ]
 
     operations = [
