@@ -82,6 +82,45 @@ class GateLoad(threading.Thread):
         ]
 
 
+class StatementTrace:
+    """`--trace`: the time of every SQL statement of this thread's connection, and of each
+    commit, so a slow batch shows where its time goes (the rest is Python: rules, JSON)."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.entries.append((perf_counter() - started, sql))
+
+    def install(self, connection) -> None:
+        connection.execute_wrappers.append(self)
+        commit = connection._commit
+
+        def timed_commit():  # PostgreSQL runs the deferred constraint checks here
+            started = perf_counter()
+            try:
+                return commit()
+            finally:
+                self.entries.append((perf_counter() - started, "COMMIT"))
+
+        connection._commit = timed_commit
+
+    def report(self, total: float) -> None:
+        spent = sum(seconds for seconds, _sql in self.entries)
+        slow = sorted(self.entries, reverse=True)[:8]
+        print(
+            f"  {len(self.entries)} statements {spent:.2f}s, outside the database"
+            f" {total - spent:.2f}s; slowest:"
+        )
+        for seconds, sql in slow:
+            print(f"    {seconds:.3f}s {' '.join(sql.split())[:110]}")
+        self.entries.clear()
+
+
 def p99_ms(latencies: list[float]) -> float:
     if len(latencies) < 2:
         return (latencies[0] if latencies else 0.0) * 1000
@@ -95,6 +134,9 @@ def main() -> None:
     parser.add_argument("--import-devices", type=int, default=10_000, help="devices imported")
     parser.add_argument("--bind", type=int, default=1_000, help="devices bound in one batch")
     parser.add_argument("--top-up", type=int, default=10_000, help="licenses topped up")
+    parser.add_argument(
+        "--trace", action="store_true", help="print each batch's slowest SQL statements"
+    )
     args = parser.parse_args()
 
     bench_database.database_url()
@@ -148,6 +190,9 @@ def main() -> None:
     )
 
     client = Client()
+    trace = StatementTrace() if args.trace else None
+    if trace is not None:
+        trace.install(connection)
 
     def post(who: str, path: str, body: dict, expected: int) -> dict:
         import json
@@ -168,6 +213,8 @@ def main() -> None:
     windows: list[tuple[float, float]] = []
 
     def timed(name: str, who: str, path: str, body: dict, expected: int = 200) -> dict:
+        if trace is not None:
+            trace.entries.clear()
         started = perf_counter()
         answer = post(who, path, body, expected)
         ended = perf_counter()
@@ -179,6 +226,8 @@ def main() -> None:
             f" p99 {p99_ms(during):.0f}ms, max {max(during, default=0) * 1000:.0f}ms",
             flush=True,
         )
+        if trace is not None:
+            trace.report(ended - started)
         return answer
 
     import time

@@ -33,14 +33,15 @@ def _lock_batch(
     if not refs:
         raise ValidationFailed(message="Name at least one license.", field="cards")
     ids = [pk for pk, _card in refs]
-    bulk.lock_rows(License, ids)
-    rows = bulk.license_rows(ids)
-    by_id = {row.id: row for row in rows}
-    owners = Customer.objects.in_bulk({row.customer_id for row in rows})
-    for pk, card in refs:
-        row = by_id.get(pk)
-        if row is None or not customer_visible_to(actor, owners[row.customer_id]):
-            raise NotFound(message=f"License {card} not found.")
+    rows = bulk.license_rows(ids, lock=True)
+    owner_of = {row.id: row.customer_id for row in rows}
+    owners = Customer.objects.in_bulk(set(owner_of.values()))
+    # Visibility is the owner's: decided once per owner, not once per license.
+    hidden = {pk for pk, owner in owners.items() if not customer_visible_to(actor, owner)}
+    if len(owner_of) < len(ids) or hidden:
+        for pk, card in refs:
+            if pk not in owner_of or owner_of[pk] in hidden:
+                raise NotFound(message=f"License {card} not found.")
     checked: set[int] = set()
     for row in rows:
         if row.customer_id not in checked:
@@ -63,8 +64,11 @@ def licenses_sell(
     """Move the licenses to `to`, a child of their owner: all of them or none."""
     rows, owners = _lock_batch(actor, licenses, "sell")
     require_customer_visible(actor, to)
-    for row in rows:
-        if to.parent_id != row.customer_id:
+    # Rules that depend on the owner are decided per owner; the error names the first license
+    # (card order) of an owner that fails, as a check of every row would.
+    strangers = {pk for pk in owners if pk != to.parent_id}
+    for row in rows if strangers else ():
+        if row.customer_id in strangers:
             raise DaypassError(
                 ErrorCode.NOT_A_CHILD,
                 f"{to.number} is not a child of {owners[row.customer_id].number}, "
@@ -74,7 +78,7 @@ def licenses_sell(
         require_movable(row)
     batch = uuid.uuid4()
     bulk.move_licenses(
-        licenses=[(row.id, row.card, row.customer_id) for row in rows],
+        licenses=rows,
         to=to,
         method=TransferMethod.SELL,
         batch=batch,
@@ -98,9 +102,10 @@ def licenses_return(
 ) -> TransferResult:
     """Move each license to its owner's parent: all of them or none."""
     rows, owners = _lock_batch(actor, licenses, "return")
-    for row in rows:
-        owner = owners[row.customer_id]
-        if owner.parent_id is None:
+    tops = {pk for pk, owner in owners.items() if owner.parent_id is None}
+    for row in rows if tops else ():
+        if row.customer_id in tops:
+            owner = owners[row.customer_id]
             raise DaypassError(
                 ErrorCode.NO_SUPERIOR, f"{owner.number} has no superior to return {row.card} to."
             )
@@ -109,7 +114,7 @@ def licenses_return(
     parents = Customer.objects.in_bulk({owner.parent_id for owner in owners.values()})
     batch = uuid.uuid4()
     bulk.move_licenses(
-        licenses=[(row.id, row.card, row.customer_id) for row in rows],
+        licenses=rows,
         to=None,  # each to its owner's parent
         method=TransferMethod.RETURN,
         batch=batch,
@@ -121,7 +126,7 @@ def licenses_return(
         action="license.return",
         now=now,
         target=str(batch),
-        to=sorted({parents[owners[row.customer_id].parent_id].number for row in rows}),
+        to=sorted({parents[owner.parent_id].number for owner in owners.values()}),
         **audit_cards(rows),
     )
     return _result(batch, rows)
