@@ -106,8 +106,17 @@ class DeductionRecords:
             if window is None:
                 return []
             page = window_rows(self.rows, window, stop - start)
-        ids = list(page.values_list("pk", flat=True))
-        return list(self.rows.filter(pk__in=ids)) if ids else []
+        keys = list(page.values_list("pk", "at"))
+        if not keys:
+            return []
+        # The page's instants bound the second read: on PostgreSQL the deductions are
+        # partitioned by `at` (billing/partitions.py), and ids alone would probe every month.
+        instants = [at for _, at in keys]
+        return list(
+            self.rows.filter(
+                pk__in=[pk for pk, _ in keys], at__gte=min(instants), at__lte=max(instants)
+            )
+        )
 
 
 def deduction_records(
