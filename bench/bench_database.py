@@ -1,6 +1,8 @@
 """A dedicated benchmark database, rebuilt from scratch, and a fast bulk loader.
 
-Shared by bench/sweep.py and bench/gate.py. The database named in DATABASE_URL is DROPPED and
+Shared by every benchmark script; the console's tree at scale (`load_console_tree`: a fleet
+owning a million licenses, a thousand customers, 90 days of charges) by bench/pages.py and
+bench/api_lists.py. The database named in DATABASE_URL is DROPPED and
 recreated, so its name must contain "bench" (e.g. postgres://postgres@127.0.0.1:5432/daypass_bench
 or sqlite:///data/daypass_bench.sqlite3); without DATABASE_URL the SQLite file
 data/daypass_bench.sqlite3 is used.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -264,6 +267,217 @@ def insert_licenses_in_every_status(
             "count": count,
         },
     )
+
+
+BIG_FLEET_NAME = "Megafleet Logistics"
+BIG_FLEET_ADMIN = "megafleet-admin"
+BIG_FLEET_DEVICES_CHARGED = 20_000
+CHARGED_DAYS = 90
+
+
+def load_console_tree(*, licenses: int, customers: int, charges: bool = True) -> None:
+    """The console at fleet scale on PostgreSQL, after `daypass demo`: the big fleet owning
+    `licenses` licenses (`load_big_fleet`), `customers` more customers under the platform
+    (`load_customers`) and, with `charges`, 90 days of its daily charges (`load_charges`) and
+    the ledger checkpoint advanced over them."""
+    load_big_fleet(licenses)
+    load_customers(customers)
+    if charges:
+        load_charges()
+        # As if yesterday's `daypass audit` had run: the checkpoint (and the per-day roll-up the
+        # deduction lists and the consumption chart read) covers all but the last day.
+        from daypass.billing.ledger_audit import ledger_checkpoint_advance
+        from daypass.core.clock import now
+
+        ledger_checkpoint_advance(now=now())
+
+
+def load_big_fleet(licenses: int) -> None:
+    """A fleet under the demo platform owning `licenses` licenses, bound to licenses/4 devices."""
+    from django.db import connection
+
+    from daypass.core.clock import now
+    from daypass.customers.accounts import account_create
+    from daypass.customers.models import Customer
+    from daypass.customers.services import customer_create
+
+    moment = now()
+    platform = Customer.objects.get(parent__isnull=True)
+    fleet = customer_create(actor=None, parent=platform, name=BIG_FLEET_NAME, now=moment)
+    account_create(
+        actor=None,
+        customer=fleet,
+        username=BIG_FLEET_ADMIN,
+        password="bench-password",
+        role="admin",
+        now=moment,
+    )
+    devices = max(1, licenses // 4)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO devices_device (number, model_id, customer_id, blacklisted,
+                   blacklist_reason, registered_at)
+               SELECT 'MEGA' || lpad(i::text, 11, '0'),
+                      (SELECT min(id) FROM devices_devicemodel WHERE code = 'MX-C6'),
+                      %s, false, '', now()
+               FROM generate_series(1, %s) i""",
+            [fleet.pk, devices],
+        )
+        cursor.execute("SELECT min(id) FROM devices_device WHERE customer_id = %s", [fleet.pk])
+        first_device = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM licenses_licensetype ORDER BY code")
+        insert_licenses_in_every_status(
+            cursor,
+            count=licenses,
+            card_prefix="MG",
+            type_ids=[row[0] for row in cursor.fetchall()],
+            customer_id=fleet.pk,
+            first_device=first_device,
+            devices=devices,
+        )
+
+
+def load_customers(count: int) -> None:
+    """`count` customers under the platform: 50 distributors, the others dealers below them,
+    each with 100 licenses and 20 devices (every tenth blacklisted)."""
+    from django.db import connection
+
+    from daypass.core.clock import now
+    from daypass.customers.models import Customer
+    from daypass.customers.services import customer_create
+
+    moment = now()
+    platform = Customer.objects.get(parent__isnull=True)
+    distributors = [
+        customer_create(actor=None, parent=platform, name=f"Bench distributor {i}", now=moment)
+        for i in range(min(50, count))
+    ]
+    created = list(distributors)
+    for i in range(count - len(distributors)):
+        parent = distributors[i % len(distributors)]
+        created.append(
+            customer_create(actor=None, parent=parent, name=f"Bench dealer {i}", now=moment)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM devices_devicemodel WHERE code = 'MX-C6'")
+        model_id = cursor.fetchone()[0]
+        cursor.execute("SELECT min(id) FROM licenses_licensetype")
+        type_id = cursor.fetchone()[0]
+        ids = [c.pk for c in created]
+        cursor.execute(
+            """INSERT INTO devices_device (number, model_id, customer_id, blacklisted,
+                   blacklisted_at, blacklist_reason, registered_at)
+               SELECT 'BD' || lpad(c::text, 6, '0') || lpad(i::text, 4, '0'), %s, c,
+                      i %% 10 = 0, CASE WHEN i %% 10 = 0 THEN now() END,
+                      CASE WHEN i %% 10 = 0 THEN 'no_valid_license' ELSE '' END, now()
+               FROM unnest(%s::bigint[]) c, generate_series(1, 20) i""",
+            [model_id, ids],
+        )
+        cursor.execute(
+            """INSERT INTO licenses_license (card, type_id, customer_id, issued_days, total_days,
+                   available_days, locked, created_at)
+               SELECT 'BL' || lpad(c::text, 6, '0') || lpad(i::text, 4, '0'), %s, c,
+                      365, 365, (i * 7) %% 366, false, now()
+               FROM unnest(%s::bigint[]) c, generate_series(1, 100) i""",
+            [type_id, ids],
+        )
+
+
+def load_charges() -> None:
+    """Daily successful charges of the big fleet's first devices over the last 90 days."""
+    from django.db import connection
+
+    from daypass.customers.models import Customer
+
+    fleet = Customer.objects.get(name=BIG_FLEET_NAME)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO billing_deduction (at, device_id, license_id, customer_id, days,
+                   available_days_after, window_start, window_end, trigger, result, reason)
+               SELECT t.at, l.device_id, l.id, l.customer_id, 1, l.available_days,
+                      t.at, t.at + interval '24 hours', 'sweep', 'success', ''
+               FROM (SELECT DISTINCT ON (device_id) id, device_id, customer_id, available_days
+                     FROM licenses_license
+                     WHERE customer_id = %s AND device_id IS NOT NULL
+                     ORDER BY device_id, id LIMIT %s) l,
+                    generate_series(0, %s) d,
+                    LATERAL (SELECT now() - make_interval(days => d, hours => 1) AS at) t""",
+            [fleet.pk, BIG_FLEET_DEVICES_CHARGED, CHARGED_DAYS - 1],
+        )
+
+
+def measure(
+    client,
+    label: str,
+    path: str,
+    params: dict | None,
+    runs: int,
+    target: float,
+    *,
+    method: str = "get",
+    status: int = 200,
+) -> float:
+    """Median wall time (ms) of `runs` requests through Django's test client, after one
+    warm-up (which also checks the answer's status); prints median, best, worst, queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    send = getattr(client, method)
+    response = send(path, params or {})
+    assert response.status_code == status, (path, params, response.status_code)
+    timings = []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = perf_counter()
+            response = send(path, params or {})
+            timings.append((perf_counter() - started) * 1000)
+        assert response.status_code == status, (path, params, response.status_code)
+    median = statistics.median(timings)
+    verdict = "ok" if median < target else f"OVER {target:.0f} ms"
+    print(
+        f"  {label:<52} median {median:7.1f} ms  best {min(timings):7.1f}  "
+        f"worst {max(timings):7.1f}  {len(queries):3d} queries  {verdict}",
+        flush=True,
+    )
+    return median
+
+
+def export_in_child(script: str, username: str) -> tuple[int, float, float]:
+    """Run `script --export-child username` (see `export_child`): rows, seconds, peak RSS MB."""
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, script, "--export-child", username],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows, seconds, rss = child.stdout.split()
+    return int(rows), float(seconds), float(rss)
+
+
+def export_child(username: str) -> None:
+    """Stream the console's CSV export of `username`'s licenses; print rows, seconds and this
+    process's peak RSS (Django, the data and the stream included)."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from daypass.customers.models import Account
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(Account.objects.get(username=username))
+    started = perf_counter()
+    response = client.get("/licenses/export.csv")
+    assert response.status_code == 200 and response.streaming
+    lines = 0
+    for chunk in response.streaming_content:
+        lines += chunk.count(b"\n")
+    seconds = perf_counter() - started
+    print(f"{lines - 1} {seconds:.1f} {peak_rss_mb():.0f}")
 
 
 def vacuum_analyze() -> None:
