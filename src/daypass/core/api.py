@@ -7,7 +7,7 @@ in `daypass.core.responses`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -17,6 +17,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from daypass.core.filters import filter_names
+from daypass.core.paging import Count, page_rows, total_of
 from daypass.core.responses import BodyNotAnObject, dumps
 from daypass.core.schemas import ErrorOut, PageQuery
 
@@ -63,20 +64,18 @@ def page_of(
     rows: QuerySet | list,
     paging: PageQuery,
     serialize: Callable[[Any], dict],
-    count: int | Callable[[], int] | None = None,
+    count: Count = None,
 ) -> dict[str, Any]:
     """`{"items", "count"}` for one page (`page` from 1); past the end: no items.
 
-    `count`: the list's total (or a function giving it) when an exact COUNT(*) of `rows` would
-    be too expensive, e.g. kept in a roll-up (billing/selectors.py `DeductionRecords`).
+    Rows are read by `core.paging.page_rows` (deep pages through a deferred join). `count`: the
+    list's total (or a function giving it) when an exact COUNT(*) of `rows` would be too
+    expensive, e.g. kept in a roll-up (billing/selectors.py `DeductionRecords`).
     """
     start = (paging.page - 1) * paging.page_size
-    if count is None:
-        count = len(rows) if isinstance(rows, list) else rows.count()
-    elif callable(count):
-        count = count()
-    chunk: Iterable[Any] = rows[start : start + paging.page_size] if start < count else []
-    return {"items": [serialize(row) for row in chunk], "count": count}
+    total = total_of(rows, count)
+    chunk = page_rows(rows, start, paging.page_size) if start < total else []
+    return {"items": [serialize(row) for row in chunk], "count": total}
 
 
 def filters_of(query: Any, filterset_class: type[FilterSet]) -> dict[str, str]:
