@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Concat
 
 from daypass.core.errors import NotFound, ValidationFailed
 from daypass.core.matching import WILDCARD, NumberPattern, number_pattern
@@ -76,12 +77,34 @@ def _customers(own: Customer, pattern: NumberPattern, *, name: str | None) -> li
 
 
 def _first(queryset, own: Customer, alternatives: list[Q], order: str) -> list:
-    """The first matches of each alternative in turn (prefix before suffix), without repeats."""
+    """The first matches of each alternative in turn (prefix before suffix), without repeats.
+
+    When the actor's subtree holds few such rows (at most `SMALL_SUBTREE_ROWS`), its rows are
+    matched and sorted (`_unindexed`): walking the number index in order instead, as PostgreSQL
+    otherwise plans `ORDER BY number LIMIT 10`, reads every number of the prefix outside the
+    subtree too (a distributor searching a prefix of a million foreign cards: 0.9 s).
+    """
     found: dict[int, object] = {}
-    scoped = queryset.filter(owned_within(own, subtree=True))
+    scope = owned_within(own, subtree=True)
+    scoped = queryset.filter(scope)
+    rows_of_subtree = queryset.model.objects.filter(scope).order_by().values_list("pk", flat=True)
+    if not rows_of_subtree[SMALL_SUBTREE_ROWS : SMALL_SUBTREE_ROWS + 1]:
+        scoped = scoped.order_by(_unindexed(order))
+    else:
+        scoped = scoped.order_by(order)
     for match in alternatives:
         if len(found) >= SEARCH_LIMIT:
             break
-        for row in scoped.filter(match).order_by(order)[:SEARCH_LIMIT]:
+        for row in scoped.filter(match)[:SEARCH_LIMIT]:
             found.setdefault(row.pk, row)
     return list(found.values())[:SEARCH_LIMIT]
+
+
+# A subtree with at most this many cards (devices) is searched by its own rows.
+SMALL_SUBTREE_ROWS = 5_000
+
+
+def _unindexed(field: str) -> Concat:
+    """`field`'s value as an expression no index provides in order (same text, same order), so
+    the database picks the subtree's rows first and sorts the few that match."""
+    return Concat(F(field), Value(""), output_field=CharField())
