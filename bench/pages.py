@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/daypass_bench_pages \
         .venv/bin/python bench/pages.py [--licenses 1000000] [--customers 1000] [--runs 5]
-        [--reuse] [--no-export] [--only TEXT]
+        [--reuse] [--no-export] [--only TEXT] [--plain-offset]
 
 The database is DROPPED and rebuilt (its name must contain "bench"; never a test database):
 `daypass demo`, then `bench_database.load_console_tree` (the data of bench/api_lists.py, so
@@ -171,6 +171,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--only", help="measure only the pages whose label contains this")
+    parser.add_argument(
+        "--plain-offset",
+        action="store_true",
+        help="read every page with a plain OFFSET (no deferred join): the old way, to compare",
+    )
     parser.add_argument("--export-child", metavar="USERNAME", help=argparse.SUPPRESS)
     args = parser.parse_args()
     bench_database.database_url()
@@ -199,6 +204,10 @@ def main() -> None:
     from daypass.licenses.models import License
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if args.plain_offset:
+        from daypass.core import paging
+
+        paging.DEFERRED_FROM = sys.maxsize
     fleet = Account.objects.get(username=bench_database.BIG_FLEET_ADMIN).customer
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}: "

@@ -130,3 +130,29 @@ def test_search_queries_do_not_grow_with_the_matches(api_as, tree, findable):
         make_device(customer=tree.dealer, number=f"4321{i + 1:011d}")
         make_device(customer=tree.fleet, number=f"{i:011d}4321")
     assert count("4321") <= few  # ten prefix matches spare the suffix query
+
+
+@pytest.fixture(params=["small subtree", "large subtree"])
+def subtree_size_path(request, monkeypatch):
+    """Both ways of matching (licenses.search._first): by the subtree's own rows when it is
+    small, by walking the number index when it is large; the answers are the same."""
+    from daypass.licenses import search as search_module
+
+    if request.param == "large subtree":
+        monkeypatch.setattr(search_module, "SMALL_SUBTREE_ROWS", 0)
+    return request.param
+
+
+def test_both_ways_find_the_same_rows_in_order(api_as, tree, findable, subtree_size_path):
+    dealer = api_as(tree.dealer_viewer)
+    assert [lic["card"] for lic in search(dealer, "CARD-")["licenses"]] == [
+        "CARD-0001",
+        "CARD-0002",
+    ]
+    assert [d["number"] for d in search(dealer, "4321")["devices"]] == [
+        "432100000000000",
+        "860000000004321",
+    ]
+    # a prefix matching only rows outside the subtree finds nothing (no leak)
+    assert search(dealer, "CARD-0003") == {"customers": [], "licenses": [], "devices": []}
+    assert search(api_as(tree.sibling_admin), "CARD-000")["licenses"][0]["card"] == "CARD-0003"
