@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from daypass.billing.models import Deduction
 from daypass.core.tenancy import visible_q, visible_to
 from daypass.customers.models import Account
 from daypass.devices.models import Device
 from daypass.devices.selectors import device_get
 from daypass.licenses.models import License, Transfer
-from daypass.licenses.selectors import license_list
+from daypass.licenses.selectors import license_list, license_type_ids_fitting
 
 DEVICE_PAGE_ROWS = 20
 PICKER_LIMIT = 100
@@ -48,17 +46,23 @@ def device_page(actor: Account, number: str) -> DevicePage:
     return DevicePage(device=device, deductions=deductions, transfers=transfers)
 
 
-def licenses_fitting_device(actor: Account, device: Device) -> QuerySet[License]:
+def licenses_fitting_device(actor: Account, device: Device) -> list[License]:
     """The actor's own licenses that could be bound to `device`: unbound, unlocked, not Expired
     (Unused or Deactivated), the device's model in their type's range; by license code, then
-    oldest card first, at most `PICKER_LIMIT`."""
-    return (
-        license_list(actor, actor.customer)
-        .filter(
-            locked=False,
-            available_days__gt=0,
-            device__isnull=True,
-            type__device_models=device.model_id,
-        )
-        .order_by("type__code", "card")[:PICKER_LIMIT]
+    oldest card first, at most `PICKER_LIMIT`.
+
+    One query per fitting license type, in code order, each reading the (customer, type, card)
+    index in order until it has enough: ordering the whole list by the type's code sorted every
+    eligible license of a fleet owning a million (3 s, bench/pages.py).
+    """
+    eligible = license_list(actor, actor.customer).filter(
+        locked=False, available_days__gt=0, device__isnull=True
     )
+    fitting: list[License] = []
+    for type_id in license_type_ids_fitting(device.model_id):
+        if len(fitting) >= PICKER_LIMIT:
+            break
+        fitting.extend(
+            eligible.filter(type_id=type_id).order_by("card")[: PICKER_LIMIT - len(fitting)]
+        )
+    return fitting

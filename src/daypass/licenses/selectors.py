@@ -72,6 +72,15 @@ def license_types() -> QuerySet[LicenseType]:
     return LicenseType.objects.prefetch_related("device_models").order_by("code")
 
 
+def license_type_ids_fitting(model_id: int) -> list[int]:
+    """The license types whose range holds the device model `model_id`, by code."""
+    return list(
+        LicenseType.objects.filter(device_models=model_id)
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
+
+
 def license_type_codes() -> list[str]:
     """Every license code, in order (a filter's choices)."""
     return list(LicenseType.objects.order_by("code").values_list("code", flat=True))
