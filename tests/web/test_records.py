@@ -165,3 +165,36 @@ def test_batches_follow_the_filters(tree, catalog, login):
 
     assert [row["count"] for row in by_card.context["page_obj"].object_list] == [1]
     assert list(by_method.context["page_obj"].object_list) == []
+
+
+def test_each_batch_shows_its_first_cards_in_card_order(tree, login):
+    """Two batches on one page, one larger than the preview: each row its own first cards."""
+    from daypass.licenses.batch_records import BATCH_PREVIEW_CARDS
+
+    kind = factories.make_license_type()
+    big = [
+        factories.make_license(customer=tree.distributor, type=kind, card=f"B{i:03d}")
+        for i in reversed(range(BATCH_PREVIEW_CARDS + 5))
+    ]
+    small = [
+        factories.make_license(customer=tree.distributor, type=kind, card=f"A{i}") for i in (2, 1)
+    ]
+    first = licenses_sell(
+        actor=tree.distributor_admin, licenses=big, to=tree.dealer, now=factories.NOW
+    )
+    second = licenses_sell(
+        actor=tree.distributor_admin,
+        licenses=small,
+        to=tree.dealer,
+        now=factories.NOW + timedelta(minutes=1),
+    )
+    client = login(tree.distributor_admin)
+
+    rows = client.get(reverse("web:transfers")).context["page_obj"].object_list
+
+    assert [(row["batch"], row["count"]) for row in rows] == [
+        (second.batch, 2),
+        (first.batch, BATCH_PREVIEW_CARDS + 5),
+    ]
+    assert rows[0]["cards"] == ["A1", "A2"]
+    assert rows[1]["cards"] == [f"B{i:03d}" for i in range(BATCH_PREVIEW_CARDS)]
