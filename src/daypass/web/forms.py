@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from html import escape
+from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
@@ -157,13 +159,20 @@ class ManyOptionsSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
-        chosen = {str(v) for v in self.format_value(value)}
-        options = "".join(
+        options = option_tags(self.choices, {str(v) for v in self.format_value(value)})
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 (escaped)
+
+
+def option_tags(choices: Iterable[tuple[Any, Any]], chosen: Collection[str] = ()) -> str:
+    """`<option>` tags of (value, label) pairs, escaped, those in `chosen` selected: for lists
+    as long as a platform's customers, where a template loop costs ~0.3 ms per option."""
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "".join(
             f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
             f"{escape(str(label))}</option>"
-            for key, label in self.choices
+            for key, label in choices
         )
-        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 (escaped)
+    )
 
 
 class IssueForm(ServiceErrorsMixin, forms.Form):

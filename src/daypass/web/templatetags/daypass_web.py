@@ -8,6 +8,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
+from daypass.web.forms import option_tags
 from daypass.web.status_labels import (
     DELIVERY_STATUS_LABELS,
     LEVEL_LABELS,
@@ -50,6 +51,14 @@ def for_customer(context, **params) -> str:
         if value is not None and value != "":
             query_params[key] = value
     return "?" + query_params.urlencode()
+
+
+@register.simple_tag
+def options(rows, chosen: str = "", key: str | None = None, label: str | None = None) -> str:
+    """`<option>`s of a long list (web.forms.option_tags): (value, label) pairs, or objects with
+    `key` and `label` attributes; `chosen` is selected."""
+    pairs = ((getattr(row, key), getattr(row, label)) for row in rows) if key else rows
+    return option_tags(pairs, {str(chosen)} if chosen else ())
 
 
 @register.filter
