@@ -189,6 +189,12 @@ def owned_within(customer: Customer, *, subtree: bool, field: str = "customer") 
         return Q(**{field: customer})
     members = _customers().filter(path__startswith=customer.path).values_list("pk", flat=True)
     ids = list(members[: SUBTREE_IDS_INLINE_MAX + 1])
+    if customer.parent_id is None and len(ids) == _customers().count():
+        # The root's subtree holds every customer (customers are never deleted; a customer
+        # created since the ids were read makes the counts differ): any owner will do. A
+        # thousand ids cost the platform's lists their planning and an index probe per id
+        # (bench/pages.py: counting its 1.1 million licenses 560 ms instead of ~200 ms).
+        return Q(**{f"{field}__isnull": False})
     if len(ids) > SUBTREE_IDS_INLINE_MAX:  # beyond what a statement should carry: a sub-query
         return Q(**{f"{field}__in": members})
     return Q(**{f"{field}__in": ids})
