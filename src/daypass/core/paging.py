@@ -7,9 +7,10 @@ A page is the list's ordering cut by `OFFSET start LIMIT size`. Far from the sta
 5,000 of a million licenses took 0.5 to 1.7 s (bench/pages.py). From `DEFERRED_FROM` rows on, a
 page is read in two steps instead (a "deferred join"):
 
-1. the primary keys of the page: the same query (same filters, same ordering) selecting only
-   `pk`, cut by the same `OFFSET`/`LIMIT`, so the database walks the ordering's index and reads
-   nothing else;
+1. the keys of the page: the same query (same filters, same ordering) selecting only the
+   ordering's last column when it is unique (the card, the device number), else the primary
+   key, cut by the same `OFFSET`/`LIMIT`, so the database walks the ordering's index (only the
+   index, when it holds the key) and builds nothing else;
 2. the rows of those keys (the same query again, narrowed to them: tenancy and filters still
    apply), put back in the order of step 1.
 
@@ -28,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, UniqueConstraint
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
@@ -52,9 +54,33 @@ def page_rows(rows: Any, start: int, size: int) -> list[Any]:
     """Rows `start` to `start + size` of the list, in its order (see the module docstring)."""
     if start < DEFERRED_FROM or not _deferrable(rows):
         return list(rows[start : start + size])
-    keys = list(rows.values_list("pk", flat=True)[start : start + size])
-    found = {row.pk: row for row in rows.filter(pk__in=keys).order_by()}
-    return [found[key] for key in keys if key in found]
+    key = _key_of(rows)
+    keys = list(rows.values_list(key, flat=True)[start : start + size])
+    found = {getattr(row, key): row for row in rows.filter(**{f"{key}__in": keys}).order_by()}
+    return [found[value] for value in keys if value in found]
+
+
+def _key_of(rows: QuerySet) -> str:
+    """What step 1 reads: the ordering's last column when it is unique (a card, a device
+    number: the index the page is ordered by holds it, so PostgreSQL reads no table row for
+    the skipped ones), else the primary key."""
+    ordering = rows.query.order_by or rows.model._meta.ordering
+    last = ordering[-1] if ordering else None
+    if not isinstance(last, str):
+        return "pk"
+    name = last.lstrip("-")
+    meta = rows.model._meta
+    if name in ("pk", meta.pk.name) or "__" in name:
+        return "pk"
+    try:
+        field = meta.get_field(name)
+    except FieldDoesNotExist:  # an annotation
+        return "pk"
+    unique = field.unique or any(
+        isinstance(c, UniqueConstraint) and tuple(c.fields) == (name,) and c.condition is None
+        for c in meta.constraints
+    )
+    return name if unique and not field.null else "pk"
 
 
 def _deferrable(rows: Any) -> bool:

@@ -167,7 +167,7 @@ def transfer_list(
     With `counterpart` (a customer number): only the transfers between those and that customer.
     """
     selected = customer_in_scope(actor, customer)
-    sent = owned_within(selected, subtree=subtree, field="from_customer")
+    sent = owned_within(selected, subtree=subtree, field="from_customer", nullable=True)
     received = owned_within(selected, subtree=subtree, field="to_customer")
     if counterpart:
         other = transfer_counterpart(actor, selected, counterpart)
