@@ -167,6 +167,54 @@ def test_a_deactivated_license_is_eligible(setup):
     assert License.objects.get(card="D1").available_days == 9
 
 
+def test_unused_and_deactivated_spares_are_taken_by_card_whatever_their_status(setup):
+    owner, model, main_type = setup
+    devices = [exhausted_device(owner, main_type) for _ in range(4)]
+    # Deactivated: charged before (activated), unbound since; the ledger starts at 10 days.
+    used_before = {"activated_at": NOW - 5 * DAY, "available_days": 10, "total_days": 10}
+    spare(owner, main_type, "S4")
+    spare(owner, main_type, "S3", **used_before)
+    spare(owner, main_type, "S2")
+    spare(owner, main_type, "S1", **used_before)
+
+    sweep_run(now=NOW)
+
+    assert [bound_to(card) for card in ("S1", "S2", "S3", "S4")] == [d.pk for d in devices]
+    assert ledger_audit() == []
+
+
+@requires_postgresql
+def test_the_spares_are_read_off_the_status_index_not_past_the_bound_licenses(setup):
+    """A fleet's bound licenses may all sort before its spares: the oldest spare is found
+    through the index of (customer, status, card), not by walking the owner's cards."""
+    from django.db import connection
+
+    from daypass.billing.auto_renew import _spares
+
+    owner, model, main_type = setup
+    spare(owner, main_type, "S1")
+    queries = []
+
+    def explain(execute, sql, params, many, context):
+        queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        assert [
+            card
+            for card, _pk in _spares(
+                owner_id=owner.pk, type_id=main_type.pk, charge_days=1, limit=5, exclude=set()
+            )
+        ] == ["S1"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql, params in queries:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "license_customer_status_card" in plan, plan
+            assert "Sort" not in plan, plan
+
+
 @pytest.mark.parametrize(
     "ineligible",
     ["locked", "expired", "bound", "wrong_model", "sub_customer", "superior", "below_charge_days"],

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.db import connection
 
@@ -40,7 +41,8 @@ from daypass.devices.models import Device
 from daypass.events.emit import NewEvent, events_emit_many
 from daypass.events.snapshots import device_snapshots, license_snapshots
 from daypass.events.types import EventType
-from daypass.licenses.models import License, LicenseType
+from daypass.licenses.models import License, LicenseStatus, LicenseType
+from daypass.licenses.status import status_expression
 
 AUTO_RENEW_ACTION = "license.bind"
 
@@ -133,20 +135,28 @@ def _types_by_model() -> dict[int, list[int]]:
 
 
 def _spares(*, owner_id: int, type_id: int, charge_days: int, limit: int, exclude: set[int]):
-    """The owner's first `limit` eligible licenses of one type by card: [(card, id)]."""
-    rows = (
-        License.objects.filter(
+    """The owner's first `limit` eligible licenses of one type by card: [(card, id)].
+
+    Read per status (an eligible license is Unused or Deactivated: unbound, days left), each
+    straight off the index of (customer, status, card) in card order, then merged: a fleet's
+    bound licenses may all sort before its spares, and a walk in card order over the owner's
+    licenses would pass every one of them for every chunk of the sweep.
+    """
+    per_status = [
+        License.objects.annotate(status=status_expression())
+        .filter(
             customer_id=owner_id,
+            status=status,
             type_id=type_id,
-            device__isnull=True,
             locked=False,
             available_days__gte=charge_days,
         )
         .exclude(pk__in=exclude)
         .order_by("card")
         .values_list("card", "pk")[:limit]
-    )
-    return list(rows)
+        for status in (LicenseStatus.UNUSED, LicenseStatus.DEACTIVATED)
+    ]
+    return list(islice(heapq.merge(*(list(rows) for rows in per_status)), limit))
 
 
 def _choose(

@@ -5,16 +5,18 @@ from __future__ import annotations
 from daypass.devices.models import Device
 
 
-def device_out(device: Device) -> dict:
-    # device_list/device_get prefetch the bound licenses in card order.
-    bound = sorted(device.licenses.all(), key=lambda lic: lic.card)
+def device_out(device: Device, *, cards: list[str] | None = None) -> dict:
+    """`cards`: the bound licenses' cards when the caller read them itself (events.snapshots);
+    otherwise `device.licenses` is read (device_list/device_get prefetch it)."""
+    if cards is None:
+        cards = [lic.card for lic in device.licenses.all()]
     return {
         "number": device.number,
         "model": device.model.code,
         "customer": device.customer.number,
         "service_until": device.service_until,
         "blacklisted": device.blacklisted,
-        "licenses": [lic.card for lic in bound],
+        "licenses": sorted(cards),
         "last_refused_at": device.last_refused_at,
         "refused_reports": device.refused_reports,
     }

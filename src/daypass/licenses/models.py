@@ -91,8 +91,13 @@ class License(models.Model):
             ),
             models.Index(fields=["device", "activated_at"], name="license_device_activated"),
             # Status filters and counts: the planner matches the same CASE expression the
-            # selectors use, and ANALYZE keeps statistics on it (good row estimates).
-            models.Index(F("customer"), status_expression(), name="license_customer_status"),
+            # selectors use, and ANALYZE keeps statistics on it (good row estimates). The card
+            # last, so one status is read in card order: a status list's page, and auto-renew's
+            # oldest spare card (billing.auto_renew), which otherwise walks past every bound
+            # license of a fleet that sorts before its spares.
+            models.Index(
+                F("customer"), status_expression(), F("card"), name="license_customer_status_card"
+            ),
             # Locked licenses are few; this finds them without reading the others.
             models.Index(
                 fields=["customer", "card"], condition=Q(locked=True), name="license_locked_card"
