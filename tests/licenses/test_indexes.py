@@ -7,6 +7,7 @@ silently break: the status index matches the status expression the selectors fil
 import pytest
 from django.db import connection
 
+from daypass.licenses.models import License
 from daypass.licenses.selectors import license_list
 from tests import factories
 
@@ -39,3 +40,14 @@ def test_the_locked_filter_uses_the_partial_index(tree):
     queryset = license_list(tree.dealer_admin, None, {"locked": "true"})
 
     assert "license_locked_card" in plan_of(queryset.values("pk"))
+
+
+@pytest.mark.django_db
+def test_a_devices_licenses_are_found_through_the_bound_licenses_index(tree):
+    device = factories.make_device(customer=tree.dealer)
+    factories.make_license(customer=tree.dealer, device=device, bound_at=device.registered_at)
+    factories.make_license(customer=tree.dealer)
+
+    assert "license_bound_device_activated" in plan_of(
+        License.objects.filter(device=device).values("pk")
+    )

@@ -4,10 +4,11 @@ A card or device number filter takes a whole number, a prefix ending in `*`, or 
 starting with `*` (the last digits of a device number, SPEC 13). Matching is case-sensitive on
 every database, so a pattern finds the same rows on SQLite and PostgreSQL:
 
-- PostgreSQL: `LIKE 'ABC%'`, and a suffix as `reverse(number) LIKE '4321%'`. Both are answered
-  from `varchar_pattern_ops`/`text_pattern_ops` indexes created by PostgreSQL-only migrations
-  (`device_number_pattern`, `device_number_reversed`, `license_card_pattern`), because the
-  ordinary B-tree indexes cannot serve LIKE unless the collation is "C".
+- PostgreSQL: `LIKE 'ABC%'`, and a suffix as `reverse(number) LIKE '4321%'`. Device numbers
+  are answered from `varchar_pattern_ops`/`text_pattern_ops` indexes created by PostgreSQL-only
+  migrations (`device_number_pattern`, `device_number_reversed`), because the ordinary B-tree
+  indexes cannot serve LIKE unless the collation is "C"; cards are in collation "C"
+  (licenses.fields), so their ordinary indexes answer a prefix.
 - SQLite: `GLOB 'ABC*'` (case-sensitive, and SQLite's LIKE optimisation applies to GLOB on the
   unique index), and `GLOB '*1234'` (a scan of the selected customer's rows: embedded scale).
 
