@@ -6,287 +6,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("customers", "0001_initial"),
-        ("devices", "0001_initial"),
+        ('customers', '0001_initial'),
+        ('devices', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LicenseType",
+            name='LicenseType',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=64, unique=True)),
-                ("name", models.CharField(max_length=200)),
-                ("days", models.PositiveIntegerField()),
-                ("charge_days", models.PositiveIntegerField(default=1)),
-                ("period_hours", models.PositiveIntegerField(default=24)),
-                (
-                    "device_models",
-                    models.ManyToManyField(related_name="license_types", to="devices.devicemodel"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=64, unique=True)),
+                ('name', models.CharField(max_length=200)),
+                ('days', models.PositiveIntegerField()),
+                ('charge_days', models.PositiveIntegerField(default=1)),
+                ('period_hours', models.PositiveIntegerField(default=24)),
+                ('device_models', models.ManyToManyField(related_name='license_types', to='devices.devicemodel')),
             ],
             options={
-                "ordering": ["code"],
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="License",
+            name='License',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("card", models.CharField(max_length=32, unique=True)),
-                ("issued_days", models.PositiveIntegerField()),
-                ("total_days", models.PositiveIntegerField()),
-                ("available_days", models.PositiveIntegerField()),
-                ("activated_at", models.DateTimeField(blank=True, null=True)),
-                ("bound_at", models.DateTimeField(blank=True, null=True)),
-                ("locked", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "customer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="licenses",
-                        to="customers.customer",
-                    ),
-                ),
-                (
-                    "device",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="licenses",
-                        to="devices.device",
-                    ),
-                ),
-                (
-                    "type",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="licenses",
-                        to="licenses.licensetype",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('card', models.CharField(max_length=32, unique=True)),
+                ('issued_days', models.PositiveIntegerField()),
+                ('total_days', models.PositiveIntegerField()),
+                ('available_days', models.PositiveIntegerField()),
+                ('activated_at', models.DateTimeField(blank=True, null=True)),
+                ('bound_at', models.DateTimeField(blank=True, null=True)),
+                ('locked', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField()),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='customers.customer')),
+                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='devices.device')),
+                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='licenses.licensetype')),
             ],
             options={
-                "ordering": ["card"],
+                'ordering': ['card'],
             },
         ),
         migrations.CreateModel(
-            name="TopUp",
+            name='TopUp',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                ("days", models.PositiveIntegerField()),
-                (
-                    "account",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "license",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="top_ups",
-                        to="licenses.license",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('days', models.PositiveIntegerField()),
+                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('license', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='top_ups', to='licenses.license')),
             ],
             options={
-                "ordering": ["-at", "-id"],
+                'ordering': ['-at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Transfer",
+            name='Transfer',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                (
-                    "method",
-                    models.CharField(
-                        choices=[
-                            ("sell", "Sell"),
-                            ("return", "Return"),
-                            ("bind", "Bind"),
-                            ("device", "Device"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("batch", models.UUIDField(db_index=True)),
-                ("account_username", models.CharField(blank=True, max_length=150)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "from_customer",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="customers.customer",
-                    ),
-                ),
-                (
-                    "license",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="transfers",
-                        to="licenses.license",
-                    ),
-                ),
-                (
-                    "to_customer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="customers.customer",
-                    ),
-                ),
-                (
-                    "type",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="licenses.licensetype",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('method', models.CharField(choices=[('sell', 'Sell'), ('return', 'Return'), ('bind', 'Bind'), ('device', 'Device')], max_length=16)),
+                ('batch', models.UUIDField(db_index=True)),
+                ('account_username', models.CharField(blank=True, max_length=150)),
+                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('from_customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer')),
+                ('license', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='licenses.license')),
+                ('to_customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer')),
+                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='licenses.licensetype')),
             ],
             options={
-                "ordering": ["-at", "-id"],
+                'ordering': ['-at', '-id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="licensetype",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("days__gte", 1)), name="licensetype_days_positive"
-            ),
+            model_name='licensetype',
+            constraint=models.CheckConstraint(condition=models.Q(('days__gte', 1)), name='licensetype_days_positive'),
         ),
         migrations.AddConstraint(
-            model_name="licensetype",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("charge_days__gte", 1)), name="licensetype_charge_days_positive"
-            ),
+            model_name='licensetype',
+            constraint=models.CheckConstraint(condition=models.Q(('charge_days__gte', 1)), name='licensetype_charge_days_positive'),
         ),
         migrations.AddConstraint(
-            model_name="licensetype",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("period_hours__gte", 1)),
-                name="licensetype_period_hours_positive",
-            ),
+            model_name='licensetype',
+            constraint=models.CheckConstraint(condition=models.Q(('period_hours__gte', 1)), name='licensetype_period_hours_positive'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(fields=["customer", "card"], name="license_customer_card"),
+            model_name='license',
+            index=models.Index(fields=['customer', 'card'], name='license_customer_card'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                fields=["customer", "type", "card"], name="license_customer_type_card"
-            ),
+            model_name='license',
+            index=models.Index(fields=['customer', 'type', 'card'], name='license_customer_type_card'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(fields=["customer", "available_days"], name="license_customer_days"),
+            model_name='license',
+            index=models.Index(fields=['customer', 'available_days'], name='license_customer_days'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                fields=["customer", "activated_at"], name="license_customer_activated"
-            ),
+            model_name='license',
+            index=models.Index(fields=['customer', 'activated_at'], name='license_customer_activated'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(fields=["device", "activated_at"], name="license_device_activated"),
+            model_name='license',
+            index=models.Index(fields=['device', 'activated_at'], name='license_device_activated'),
         ),
         migrations.AddConstraint(
-            model_name="license",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("available_days__gte", 0)), name="license_available_nonnegative"
-            ),
+            model_name='license',
+            constraint=models.CheckConstraint(condition=models.Q(('available_days__gte', 0)), name='license_available_nonnegative'),
         ),
         migrations.AddConstraint(
-            model_name="license",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("available_days__lte", models.F("total_days"))),
-                name="license_available_le_total",
-            ),
+            model_name='license',
+            constraint=models.CheckConstraint(condition=models.Q(('available_days__lte', models.F('total_days'))), name='license_available_le_total'),
         ),
         migrations.AddConstraint(
-            model_name="license",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("bound_at__isnull", True), ("device__isnull", True)),
-                    models.Q(("bound_at__isnull", False), ("device__isnull", False)),
-                    _connector="OR",
-                ),
-                name="license_bound_at_iff_device",
-            ),
+            model_name='license',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('bound_at__isnull', True), ('device__isnull', True)), models.Q(('bound_at__isnull', False), ('device__isnull', False)), _connector='OR'), name='license_bound_at_iff_device'),
         ),
         migrations.AddConstraint(
-            model_name="license",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("locked", False), ("device__isnull", True), _connector="OR"),
-                name="license_locked_not_bound",
-            ),
+            model_name='license',
+            constraint=models.CheckConstraint(condition=models.Q(('locked', False), ('device__isnull', True), _connector='OR'), name='license_locked_not_bound'),
         ),
         migrations.AddIndex(
-            model_name="topup",
-            index=models.Index(fields=["license", "at"], name="topup_license_at"),
+            model_name='topup',
+            index=models.Index(fields=['license', 'at'], name='topup_license_at'),
         ),
         migrations.AddConstraint(
-            model_name="topup",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("days__gte", 1)), name="topup_days_positive"
-            ),
+            model_name='topup',
+            constraint=models.CheckConstraint(condition=models.Q(('days__gte', 1)), name='topup_days_positive'),
         ),
         migrations.AddIndex(
-            model_name="transfer",
-            index=models.Index(fields=["from_customer", "at"], name="transfer_from_at"),
+            model_name='transfer',
+            index=models.Index(fields=['from_customer', 'at'], name='transfer_from_at'),
         ),
         migrations.AddIndex(
-            model_name="transfer",
-            index=models.Index(fields=["to_customer", "at"], name="transfer_to_at"),
+            model_name='transfer',
+            index=models.Index(fields=['to_customer', 'at'], name='transfer_to_at'),
         ),
         migrations.AddIndex(
-            model_name="transfer",
-            index=models.Index(fields=["license", "at"], name="transfer_license_at"),
+            model_name='transfer',
+            index=models.Index(fields=['license', 'at'], name='transfer_license_at'),
         ),
     ]

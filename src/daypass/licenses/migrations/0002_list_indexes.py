@@ -5,62 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0001_initial"),
-        ("devices", "0001_initial"),
-        ("licenses", "0001_initial"),
+        ('customers', '0001_initial'),
+        ('devices', '0001_initial'),
+        ('licenses', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="license",
-            name="license_customer_days",
+            model_name='license',
+            name='license_customer_days',
         ),
         migrations.RemoveIndex(
-            model_name="license",
-            name="license_customer_activated",
+            model_name='license',
+            name='license_customer_activated',
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                fields=["customer", "available_days", "card"], name="license_customer_days_card"
-            ),
+            model_name='license',
+            index=models.Index(fields=['customer', 'available_days', 'card'], name='license_customer_days_card'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                fields=["customer", "activated_at", "card"], name="license_customer_activ_card"
-            ),
+            model_name='license',
+            index=models.Index(fields=['customer', 'activated_at', 'card'], name='license_customer_activ_card'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                models.F("customer"),
-                models.Case(
-                    models.When(available_days=0, then=models.Value("expired")),
-                    models.When(
-                        models.Q(("device__isnull", False), ("activated_at__isnull", True)),
-                        then=models.Value("inactive"),
-                    ),
-                    models.When(device__isnull=False, then=models.Value("in_use")),
-                    models.When(activated_at__isnull=True, then=models.Value("unused")),
-                    default=models.Value("deactivated"),
-                    output_field=models.CharField(max_length=16),
-                ),
-                name="license_customer_status",
-            ),
+            model_name='license',
+            index=models.Index(models.F('customer'), models.Case(models.When(available_days=0, then=models.Value('expired')), models.When(models.Q(('device__isnull', False), ('activated_at__isnull', True)), then=models.Value('inactive')), models.When(device__isnull=False, then=models.Value('in_use')), models.When(activated_at__isnull=True, then=models.Value('unused')), default=models.Value('deactivated'), output_field=models.CharField(max_length=16)), name='license_customer_status'),
         ),
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                condition=models.Q(("locked", True)),
-                fields=["customer", "card"],
-                name="license_locked_card",
-            ),
+            model_name='license',
+            index=models.Index(condition=models.Q(('locked', True)), fields=['customer', 'card'], name='license_locked_card'),
         ),
         migrations.AddIndex(
-            model_name="transfer",
-            index=models.Index(fields=["at", "id"], name="transfer_at_id"),
+            model_name='transfer',
+            index=models.Index(fields=['at', 'id'], name='transfer_at_id'),
         ),
     ]

@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0001_initial"),
-        ("devices", "0001_initial"),
-        ("licenses", "0002_list_indexes"),
+        ('customers', '0001_initial'),
+        ('devices', '0001_initial'),
+        ('licenses', '0002_list_indexes'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="license",
-            index=models.Index(
-                fields=["customer", "total_days", "card"], name="license_customer_total_card"
-            ),
+            model_name='license',
+            index=models.Index(fields=['customer', 'total_days', 'card'], name='license_customer_total_card'),
         ),
     ]

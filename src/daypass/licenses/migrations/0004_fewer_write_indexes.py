@@ -5,52 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0001_initial"),
-        ("devices", "0002_fewer_write_indexes"),
-        ("licenses", "0003_order_by_total_days"),
+        ('customers', '0001_initial'),
+        ('devices', '0002_fewer_write_indexes'),
+        ('licenses', '0003_order_by_total_days'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="license",
-            name="card",
+            model_name='license',
+            name='card',
             field=models.CharField(max_length=32),
         ),
         migrations.AlterField(
-            model_name="license",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="licenses",
-                to="customers.customer",
-            ),
+            model_name='license',
+            name='customer',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='customers.customer'),
         ),
         migrations.AlterField(
-            model_name="license",
-            name="device",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="licenses",
-                to="devices.device",
-            ),
+            model_name='license',
+            name='device',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='devices.device'),
         ),
         migrations.AlterField(
-            model_name="license",
-            name="type",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="licenses",
-                to="licenses.licensetype",
-            ),
+            model_name='license',
+            name='type',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='licenses.licensetype'),
         ),
         migrations.AddConstraint(
-            model_name="license",
-            constraint=models.UniqueConstraint(fields=("card",), name="license_card_unique"),
+            model_name='license',
+            constraint=models.UniqueConstraint(fields=('card',), name='license_card_unique'),
         ),
     ]

@@ -6,70 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0003_account_must_change_password_token_expiry"),
-        ("licenses", "0005_card_pattern_index"),
+        ('customers', '0003_account_must_change_password_token_expiry'),
+        ('licenses', '0005_card_pattern_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="transfer",
-            name="account",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='transfer',
+            name='account',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AlterField(
-            model_name="transfer",
-            name="from_customer",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="customers.customer",
-            ),
+            model_name='transfer',
+            name='from_customer',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer'),
         ),
         migrations.AlterField(
-            model_name="transfer",
-            name="license",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="transfers",
-                to="licenses.license",
-            ),
+            model_name='transfer',
+            name='license',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='licenses.license'),
         ),
         migrations.AlterField(
-            model_name="transfer",
-            name="to_customer",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="customers.customer",
-            ),
+            model_name='transfer',
+            name='to_customer',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer'),
         ),
         migrations.AlterField(
-            model_name="transfer",
-            name="type",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="licenses.licensetype",
-            ),
+            model_name='transfer',
+            name='type',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='licenses.licensetype'),
         ),
     ]
