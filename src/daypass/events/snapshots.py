@@ -57,15 +57,26 @@ def license_snapshots(license_ids: Iterable[int]) -> dict[int, tuple[int, dict[s
     type_by_pk = {t.pk: t for t in types.prefetch_related("device_models")}
     snapshots = {}
     for row in rows:
-        fields = dict(zip(_LICENSE_COLUMNS, row, strict=True))
-        license = SimpleNamespace(
-            **{name: value for name, value in fields.items() if "__" not in name},
-            type=type_by_pk[fields["type_id"]],
-            device=SimpleNamespace(number=fields["device__number"]),
-            customer=SimpleNamespace(number=fields["customer__number"]),
-        )
+        license = _light(_LICENSE_COLUMNS, row)
+        license.type = type_by_pk[license.type_id]
         snapshots[license.pk] = (license.customer_id, license_snapshot(license))
     return snapshots
+
+
+def _light(columns: tuple[str, ...], row: tuple) -> SimpleNamespace:
+    """A `values_list` row as an object with the attributes the shapes read: `a__b` columns
+    become `a.b` on a nested object (one level, as the shapes read them)."""
+    own: dict[str, Any] = {}
+    related: dict[str, dict[str, Any]] = defaultdict(dict)
+    for name, value in zip(columns, row, strict=True):
+        relation, _, attribute = name.partition("__")
+        if attribute:
+            related[relation][attribute] = value
+        else:
+            own[name] = value
+    return SimpleNamespace(
+        **own, **{relation: SimpleNamespace(**values) for relation, values in related.items()}
+    )
 
 
 # What `license_out` and `license_status` read of a license.
@@ -92,12 +103,7 @@ def device_snapshots(device_ids: Iterable[int]) -> dict[int, tuple[int, dict[str
     rows = Device.objects.filter(pk__in=device_ids).order_by().values_list(*_DEVICE_COLUMNS)
     snapshots = {}
     for row in rows:
-        fields = dict(zip(_DEVICE_COLUMNS, row, strict=True))
-        device = SimpleNamespace(
-            **{name: value for name, value in fields.items() if "__" not in name},
-            model=SimpleNamespace(code=fields["model__code"]),
-            customer=SimpleNamespace(number=fields["customer__number"]),
-        )
+        device = _light(_DEVICE_COLUMNS, row)
         snapshots[device.pk] = (device.customer_id, device_out(device, cards=cards[device.pk]))
     return snapshots
 
