@@ -14,18 +14,22 @@ is the migrations' monthly-partitioned one; the history's months get their parti
 (billing.partitions). The ledger is consistent (total − available = the days deducted), so
 the audit must pass.
 
-Then, on each database in turn (old, then young, for each figure), it times:
-- the sweep of the N due devices (`sweep_run`, in-process);
-- the gate (`gate_check`, batches of 1,000 paid devices);
+Then it times, on both databases, each through a connection of its own kept for the whole run
+(as a server keeps its connections, with what PostgreSQL learned on them):
+- the sweep of the N due devices (`sweep_run`, in-process; old, then young);
+- the gate (`gate_check`, 60 batches of 1,000 paid devices, in turns: a batch on the old
+  database, the same batch on the young one, the first database changing each round);
 - the first and the 5,000th page of the fleet's deduction records (page size 50), and the first
-  and the deepest full page of one device's (`GET /api/v1/deductions` through the test client,
-  each the median of 11 after a warm-up), the device's pages as long as the young database's
-  history (7 rows by default) so that both databases answer pages of the same rows: a device's
-  first page of 50 rows against the young one's 7 measured the length of the answer (22.8
-  against 9.3 ms), not the history;
-- `daypass audit` (incremental, from the checkpoints; the median of three) and
+  and the deepest full page of one device's (`GET /api/v1/deductions` through the test client),
+  each the median of 21 requests on each database taken in turns, after ten requests on each:
+  a server's connection has served the page before, and from the tenth run on PostgreSQL keeps
+  a generic plan for the device's prepared statements (src/daypass/core/prepared.py). The
+  device's pages are as long as the young database's history (7 rows by default) so that
+  both databases answer pages of the same rows: a device's first page of 50 rows against the
+  young one's 7 measured the length of the answer (22.8 against 9.3 ms), not the history;
+- `daypass audit` (incremental, from the checkpoints; the median of three, in turns) and
   `daypass audit --full` (once);
-- an idle sweep (nothing due; the median of three in a row).
+- an idle sweep (nothing due; the median of 11, in turns);
 and prints the bytes per deduction row (table + indexes).
 
 Last line: `history: N deductions; worst ratio R; audit S s; full audit F s; idle sweep T s`
@@ -49,6 +53,9 @@ import bench_database  # noqa: E402
 from bench_database import Stopwatch, device_number  # noqa: E402
 
 PAGE_SIZE = 50
+# Runs of each page and of the idle sweep on each database, taken in turns (`alternating`).
+PAGE_RUNS = 21
+IDLE_RUNS = 11
 
 HISTORY_SQL = """
 INSERT INTO billing_deduction (at, device_id, license_id, customer_id, days, available_days_after,
@@ -183,51 +190,56 @@ def api_client():
     return Client(headers={"authorization": f"Bearer {secret}"}, SERVER_NAME="localhost")
 
 
-def timed_get(client, path: str, params: dict, repeat: int = 11) -> float:
-    """Median milliseconds of `repeat` GETs (after one warm-up)."""
-    client.get(path, params)
-    times = []
-    for _ in range(repeat):
-        started = perf_counter()
-        response = client.get(path, params)
-        times.append((perf_counter() - started) * 1000)
-        if response.status_code != 200 or not response.json()["items"]:
-            sys.exit(f"{path} {params}: {response.status_code} {response.content[:200]!r}")
-    return sorted(times)[len(times) // 2]
+def open_database(name: str):
+    """A Django connection of its own to database `name` (the `default` alias's settings), kept
+    open for the whole measurement: a server's connections live `CONN_MAX_AGE` and keep what
+    PostgreSQL learned on them (prepared statements and their plans, core/prepared.py)."""
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    settings_dict = {**connections["default"].settings_dict, "NAME": name}
+    return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
 
 
-def measure(*, name: str, devices: int, now: datetime, deep_page: int, device_page_size: int):
-    """Every figure of one database, one step at a time: a generator that yields after each
-    figure (seconds or milliseconds, lower is better), so that `measure_both` can alternate
-    between the databases figure by figure."""
-    from django.core.management import call_command
+def use(database) -> None:
+    """Make `database` (from `open_database`) the `default` connection."""
+    from django.db import connections
+
+    connections["default"] = database
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def alternating(names: tuple[str, ...], rounds: int):
+    """(round, name) pairs, each round visiting every database, the first one changing from
+    round to round: a drift of the shared machine's load falls on both sides of a ratio."""
+    for round_ in range(rounds):
+        order = names if round_ % 2 == 0 else tuple(reversed(names))
+        for name in order:
+            yield round_, name
+
+
+def timed_get(client, path: str, params: dict) -> float:
+    """Milliseconds of one GET, which must answer 200 with items."""
+    started = perf_counter()
+    response = client.get(path, params)
+    elapsed = (perf_counter() - started) * 1000
+    if response.status_code != 200 or not response.json()["items"]:
+        sys.exit(f"{path} {params}: {response.status_code} {response.content[:200]!r}")
+    return elapsed
+
+
+def page_requests(*, devices: int, deep_page: int, device_page_size: int):
+    """The client and the four pages' parameters for the current database."""
     from django.db import connection
 
-    from daypass.billing.gate import gate_check
-    from daypass.billing.sweep import sweep_run
     from daypass.customers.models import Customer
-
-    bench_database.maintenance_connection().execute("CHECKPOINT")
-    started = perf_counter()
-    result = sweep_run(now=now)
-    seconds = perf_counter() - started
-    if result.charged != devices:
-        sys.exit(f"{name}: the sweep charged {result.charged} of {devices}")
-    yield {"sweep s": seconds}
-
-    chooser = random.Random(7)
-    numbers = [device_number(i) for i in range(1, devices + 1)]
-    batches = [chooser.sample(numbers, 1000) for _ in range(60)]
-    for batch in batches[:5]:
-        gate_check(device_numbers=batch, now=now)
-    started = perf_counter()
-    for batch in batches:
-        gate_check(device_numbers=batch, now=now)
-    yield {"gate ms/batch": (perf_counter() - started) * 1000 / len(batches)}
 
     client = api_client()
     fleet = Customer.objects.get(name="Bench fleet").number
-    device = numbers[len(numbers) // 2]
+    device = device_number(devices // 2)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM billing_deduction WHERE device_id ="
@@ -239,77 +251,133 @@ def measure(*, name: str, devices: int, now: datetime, deep_page: int, device_pa
     deepest_device_page = max(1, device_rows // device_page_size)
     base = {"customer": fleet, "page_size": PAGE_SIZE}
     device_base = {**base, "device": device, "page_size": device_page_size}
-    pages = (
-        ("customer page 1 ms", {**base, "page": 1}),
-        (f"customer page {deep_page} ms", {**base, "page": deep_page}),
-        ("device page 1 ms", {**device_base, "page": 1}),
-        ("device deepest page ms", {**device_base, "page": deepest_device_page}),
-    )
-    for label, params in pages:
-        yield {label: timed_get(client, "/api/v1/deductions", params)}
-
-    # The incremental audit takes well under a second, so one run is mostly the cache's mood
-    # (0.38 to 0.87 s in a row on the same database): the median of three, like the pages'
-    # medians. The full audit reads the whole history: once.
-    for label, options, runs in (("audit s", [], 3), ("full audit s", ["--full"], 1)):
-        times = []
-        for _ in range(runs):
-            output = StringIO()
-            started = perf_counter()
-            try:
-                call_command("audit", *options, stdout=output)
-            except SystemExit:
-                sys.exit(f"{name}: audit found problems:\n{output.getvalue()[-2000:]}")
-            times.append(perf_counter() - started)
-        yield {label: sorted(times)[len(times) // 2]}
-
-    # The median of three: a worker sweeps every few minutes, and only the first idle sweep
-    # after the day's charges steps over the index entries the charges left behind (and, here,
-    # reads the devices back into a cache the full audit's 36 million rows pushed out).
-    idle_times = []
-    for _ in range(3):
-        started = perf_counter()
-        idle = sweep_run(now=now)
-        idle_times.append(perf_counter() - started)
-        if idle.devices:
-            sys.exit(f"{name}: the idle sweep charged {idle.devices}")
-    yield {"idle sweep s": sorted(idle_times)[1]}
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM billing_deduction")
-        (rows,) = cursor.fetchone()
-        # Every partition's table and indexes (the partitioned parent itself stores nothing).
-        cursor.execute(
-            "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('billing_deduction')"
-        )
-        (size,) = cursor.fetchone()
-    yield {"rows": rows, "bytes/row": size / rows}
+    pages = {
+        "customer page 1 ms": {**base, "page": 1},
+        f"customer page {deep_page} ms": {**base, "page": deep_page},
+        "device page 1 ms": {**device_base, "page": 1},
+        "device deepest page ms": {**device_base, "page": deepest_device_page},
+    }
+    return client, pages
 
 
 def measure_both(*, names: tuple[str, str], devices: int, deep_page: int, device_page_size: int):
-    """Both databases' figures, measured figure by figure (old, then young, for each), so a
-    change of the shared machine's load falls on both sides of a ratio alike."""
-    now = datetime.now(UTC)
-    steps = {
-        name: measure(
-            name=name,
-            devices=devices,
-            now=now,
-            deep_page=deep_page,
-            device_page_size=device_page_size,
-        )
-        for name in names
-    }
+    """Both databases' figures (seconds or milliseconds, lower is better). Each database has a
+    connection of its own, kept for the whole run (`open_database`). A figure of a few
+    milliseconds is the median of many runs taken in turns, one on each database
+    (`alternating`), after warm-up runs; the sweeps and the audits run once (or three times)
+    on each database in turn."""
+    from django.db import connection, connections
+
+    from daypass.billing.gate import gate_check
+    from daypass.billing.sweep import sweep_run
+
+    connections.close_all()
+    databases = {name: open_database(name) for name in names}
     figures: dict[str, dict[str, float]] = {name: {} for name in names}
-    running = True
-    while running:
+    now = datetime.now(UTC)
+
+    for name in names:
+        use(databases[name])
+        bench_database.maintenance_connection().execute("CHECKPOINT")
+        started = perf_counter()
+        result = sweep_run(now=now)
+        figures[name]["sweep s"] = perf_counter() - started
+        if result.charged != devices:
+            sys.exit(f"{name}: the sweep charged {result.charged} of {devices}")
+
+    chooser = random.Random(7)
+    numbers = [device_number(i) for i in range(1, devices + 1)]
+    batches = [chooser.sample(numbers, 1000) for _ in range(60)]
+    gate_ms = {name: [] for name in names}
+    for name in names:
+        use(databases[name])
+        for batch in batches[:5]:
+            gate_check(device_numbers=batch, now=now)
+    for round_, name in alternating(names, len(batches)):
+        use(databases[name])
+        started = perf_counter()
+        gate_check(device_numbers=batches[round_], now=now)
+        gate_ms[name].append((perf_counter() - started) * 1000)
+    for name in names:
+        figures[name]["gate ms/batch"] = sum(gate_ms[name]) / len(batches)
+
+    requests = {}
+    for name in names:
+        use(databases[name])
+        requests[name] = page_requests(
+            devices=devices, deep_page=deep_page, device_page_size=device_page_size
+        )
+    for label in requests[names[0]][1]:
+        # Ten runs first, as on a server's connection that served the page before: psycopg
+        # prepares a statement on its fifth run, and PostgreSQL keeps a generic plan for a
+        # prepared statement after its fifth (core/prepared.py).
         for name in names:
-            switch_to(name)
-            try:
-                figures[name].update(next(steps[name]))
-            except StopIteration:
-                running = False
+            use(databases[name])
+            client, pages = requests[name]
+            for _ in range(10):
+                timed_get(client, "/api/v1/deductions", pages[label])
+        times = {name: [] for name in names}
+        for _, name in alternating(names, PAGE_RUNS):
+            use(databases[name])
+            client, pages = requests[name]
+            times[name].append(timed_get(client, "/api/v1/deductions", pages[label]))
+        for name in names:
+            figures[name][label] = median(times[name])
+
+    # The incremental audit takes well under a second, so one run is mostly the cache's mood:
+    # the median of three, taken in turns. The full audit reads the whole history: once.
+    audits = {name: [] for name in names}
+    for _, name in alternating(names, 3):
+        use(databases[name])
+        audits[name].append(timed_audit(name, []))
+    for name in names:
+        figures[name]["audit s"] = median(audits[name])
+    for name in names:
+        use(databases[name])
+        figures[name]["full audit s"] = timed_audit(name, ["--full"])
+
+    # A worker sweeps every few minutes; only the first idle sweep after the day's charges
+    # steps over the index entries the charges left behind (and, here, reads the devices back
+    # into a cache the full audit's 36 million rows pushed out): the median of many.
+    idle = {name: [] for name in names}
+    for _, name in alternating(names, IDLE_RUNS):
+        use(databases[name])
+        started = perf_counter()
+        result = sweep_run(now=now)
+        idle[name].append(perf_counter() - started)
+        if result.devices:
+            sys.exit(f"{name}: the idle sweep charged {result.devices}")
+    for name in names:
+        figures[name]["idle sweep s"] = median(idle[name])
+
+    for name in names:
+        use(databases[name])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM billing_deduction")
+            (rows,) = cursor.fetchone()
+            # Every partition's table and indexes (the partitioned parent itself stores nothing).
+            cursor.execute(
+                "SELECT sum(pg_total_relation_size(relid))"
+                " FROM pg_partition_tree('billing_deduction')"
+            )
+            (size,) = cursor.fetchone()
+        figures[name].update({"rows": rows, "bytes/row": size / rows})
+    for database in databases.values():
+        database.close()
     return figures
+
+
+def timed_audit(name: str, options: list[str]) -> float:
+    """Seconds of one `daypass audit` (with `options`) on the current database."""
+    from django.core.management import call_command
+
+    output = StringIO()
+    started = perf_counter()
+    try:
+        call_command("audit", *options, stdout=output)
+    except SystemExit:
+        sys.exit(f"{name}: audit found problems:\n{output.getvalue()[-2000:]}")
+    return perf_counter() - started
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ consumption chart equal what the deductions table itself says, after charges, af
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.test.utils import CaptureQueriesContext
 
 from daypass.billing.archive import deductions_archive
 from daypass.billing.consumption import RATE_WINDOW_DAYS, _forecast, license_consumption
@@ -15,6 +17,7 @@ from daypass.billing.ledger_audit import ledger_audit, ledger_checkpoint_advance
 from daypass.billing.models import Deduction, DeductionDay, DeductionResult
 from daypass.billing.selectors import deduction_records
 from daypass.billing.sweep import sweep_run
+from daypass.core.prepared import PREPARE_THRESHOLD
 from daypass.core.tenancy import customer_in_scope, owned_within
 from daypass.licenses.models import License, LicenseType
 from tests import factories
@@ -235,3 +238,31 @@ def test_consumption_equals_the_direct_computation_through_a_ledgers_life(fleets
                     assert figures == expected, (stage, customer.name, now, days)
                     if stage == "charges since the archive" and now == moments[0] and days == 90:
                         assert sum(item["charges"] for item in figures["items"]) > 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="prepared statements are PostgreSQL's: on SQLite the lists read through the ORM",
+)
+def test_a_device_or_card_list_is_prepared_on_its_connection(fleets):
+    """One device's or license's list has no bound on `at`: on PostgreSQL its count and its
+    page's keys are prepared statements (core/prepared.py), so a connection that served the
+    list a few times stops planning it over every monthly partition; the answers stay exact
+    and the logged queries readable."""
+    account, distributor, fleet_a, fleet_b, devices = fleets
+    card = License.objects.get(device=devices[3]).card
+    for filters in ({"device": devices[1].number}, {"card": card}):
+        expected = list(deduction_records(account, None, filters).rows)
+        for _ in range(PREPARE_THRESHOLD + 1):
+            records = deduction_records(account, None, filters)
+            with CaptureQueriesContext(connection) as queries:
+                assert records.count() == len(expected)
+                assert [d.pk for d in records[1:4]] == [d.pk for d in expected[1:4]]
+        assert "COUNT(*)" in queries.captured_queries[0]["sql"]
+        assert all(query["sql"] for query in queries.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    counts = [s for s in statements if s.startswith("SELECT COUNT(*) FROM (SELECT")]
+    keys = [s for s in statements if "ORDER BY" in s and "LIMIT 3 OFFSET 1" in s]
+    assert len(counts) == 2 and len(keys) == 2, statements

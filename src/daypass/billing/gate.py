@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -20,6 +19,7 @@ from daypass.billing.blacklist import NO_VALID_LICENSE
 from daypass.billing.deduction import device_charge
 from daypass.billing.models import DeductionResult, DeductionTrigger
 from daypass.billing.refusals import REFUSAL_RECORD_INTERVAL, refusal_pending_since, refusals_record
+from daypass.core.prepared import server_bound_fetch
 from daypass.devices.models import Device
 
 PAID = "paid"
@@ -120,9 +120,6 @@ def _device_states(
     }
 
 
-# psycopg's own default: a statement is prepared on a connection once it ran this many times.
-PREPARE_THRESHOLD = 5
-
 _DEVICE_STATE_COLUMNS = (
     "number, id, EXTRACT(EPOCH FROM service_until)::float8, blacklisted,"
     " EXTRACT(EPOCH FROM last_refused_at)::float8"
@@ -153,38 +150,12 @@ def _fetch_device_rows(database: BaseDatabaseWrapper, sql: str, params: list) ->
     if reusing:
         database.health_check_done = True
     try:
-        return _server_bound_fetch(database, sql, params)
+        return server_bound_fetch(sql, params, database=database)
     except (OperationalError, InterfaceError):
         if not reusing:
             raise
         database.close()
-        return _server_bound_fetch(database, sql, params)
-
-
-def _server_bound_fetch(database: BaseDatabaseWrapper, sql: str, params: list) -> list[tuple]:
-    # Django's default psycopg cursor binds parameters on the client and never prepares. This
-    # one binds on the server, so psycopg prepares the statement on the connection after its
-    # first few runs and PostgreSQL stops parsing and planning it for every report (measured:
-    # 17 us of PostgreSQL CPU for a single device instead of 45). It is wrapped as Django wraps
-    # its own cursors: database errors are translated, and the query is logged when queries
-    # are being recorded (tests count them).
-    database.ensure_connection()
-    raw_connection = database.connection
-    if raw_connection.prepare_threshold is None and (
-        "prepare_threshold" not in database.settings_dict["OPTIONS"]
-    ):
-        # Django switches prepared statements off unless the database OPTIONS name a threshold
-        # (DATABASE_URL `?prepare_threshold=none` keeps them off). Only server-binding cursors
-        # ever prepare, and only the gate uses one, so this changes nothing else.
-        raw_connection.prepare_threshold = PREPARE_THRESHOLD
-    raw_cursor = psycopg.Cursor(raw_connection)
-    if database.queries_logged:
-        cursor = database.make_debug_cursor(raw_cursor)
-    else:
-        cursor = database.make_cursor(raw_cursor)
-    with cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        return server_bound_fetch(sql, params, database=database)
 
 
 def _charge_on_report(*, pk: int, number: str, now: datetime) -> GateResult:

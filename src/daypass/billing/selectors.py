@@ -13,6 +13,7 @@ from daypass.billing.deduction_days import day_bounds, day_counts, page_window, 
 from daypass.billing.filters import DeductionFilterSet
 from daypass.billing.models import Deduction
 from daypass.core.filters import apply_filters
+from daypass.core.prepared import queryset_count, queryset_fetch
 from daypass.core.tenancy import customer_in_scope, owned_within, visible_q
 from daypass.customers.models import Account, Customer
 from daypass.licenses.selectors import license_get
@@ -71,8 +72,9 @@ class DeductionRecords:
     since the checkpoint): the count is their sum, and a page reads only the days that hold
     it, however deep. Otherwise (a card, a `device` or `card` filter, a bound inside a day)
     the count is an exact COUNT(*) of the list (one license's or device's rows: their own
-    index) and a page is an OFFSET. Either way a page reads the ids first and joins the
-    devices, licenses and customers of the page's rows only.
+    index) and a page is an OFFSET, both prepared on PostgreSQL (core/prepared.py). Either way
+    a page reads the ids first and joins the devices, licenses and customers of the page's rows
+    only.
     """
 
     rows: QuerySet[Deduction]
@@ -93,7 +95,7 @@ class DeductionRecords:
 
     def count(self) -> int:
         per_day = self.per_day()
-        return self.rows.count() if per_day is None else sum(per_day.values())
+        return queryset_count(self.rows) if per_day is None else sum(per_day.values())
 
     def __getitem__(self, chunk: slice) -> list[Deduction]:
         start = chunk.start or 0
@@ -106,7 +108,10 @@ class DeductionRecords:
             if window is None:
                 return []
             page = window_rows(self.rows, window, stop - start)
-        keys = list(page.values_list("pk", "at"))
+        # Prepared on PostgreSQL (core/prepared.py), like the exact count: one device's or
+        # license's list has no bound on `at`, and planning it over every monthly partition
+        # cost more than reading it.
+        keys = queryset_fetch(page.values_list("pk", "at"))
         if not keys:
             return []
         # The page's instants bound the second read: on PostgreSQL the deductions are
