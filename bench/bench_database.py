@@ -480,19 +480,26 @@ def export_child(username: str) -> None:
     print(f"{lines - 1} {seconds:.1f} {peak_rss_mb():.0f}")
 
 
+def postgresql_vacuum(statement: str) -> None:
+    """Run `statement` (a VACUUM, which no transaction may hold) on the current database."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.autocommit
+    raw.autocommit = True
+    try:
+        raw.execute(statement)
+    finally:
+        raw.autocommit = previous
+
+
 def vacuum_analyze() -> None:
     """Fresh statistics and visibility maps, as a production database would have."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        raw = connection.connection
-        previous = raw.autocommit
-        raw.autocommit = True
-        try:
-            raw.execute("VACUUM ANALYZE")
-        finally:
-            raw.autocommit = previous
+        postgresql_vacuum("VACUUM ANALYZE")
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -56,7 +56,13 @@ class Deduction(models.Model):
         indexes = [
             models.Index(fields=["customer", "at"], name="deduction_customer_at"),
             models.Index(fields=["license", "at"], name="deduction_license_at"),
-            models.Index(fields=["device", "at"], name="deduction_device_at"),
+            # A device's history (its deduction list, newest first) is read from this index
+            # alone: the ordering (at, id) and the tenancy filter (customer) are in it, so a
+            # device's page reads no table row, in none of the monthly partitions its year of
+            # history spans (bench/history.py: 366 table reads in 13 partitions before).
+            models.Index(
+                fields=["device", "at", "id", "customer"], name="deduction_device_history"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -70,10 +70,20 @@ def queryset_fetch(queryset: QuerySet) -> list[tuple]:
     database = connections[queryset.db]
     if database.vendor != "postgresql":
         return list(queryset)
+    query = queryset.query.clone()
+    low, high = query.low_mark, query.high_mark
+    # The cut becomes parameters (Django writes it into the text): every page of every device
+    # is then one statement, prepared once, where each page would be a statement of its own.
+    cut = not query.combinator and (low or high is not None)
+    if cut:
+        query.clear_limits()
     try:
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        sql, params = query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:  # e.g. a filter `__in=[]`: Django answers without asking
         return []
+    if cut:
+        sql = f"{sql} LIMIT %s OFFSET %s"
+        params = (*params, None if high is None else high - low, low)
     return server_bound_fetch(sql, params, database=database)
 
 
