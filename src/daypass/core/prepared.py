@@ -84,6 +84,7 @@ def queryset_fetch(queryset: QuerySet) -> list[tuple]:
     if cut:
         sql = f"{sql} LIMIT %s OFFSET %s"
         params = (*params, None if high is None else high - low, low)
+    database.close_if_health_check_failed()  # as Django's own cursors do (the gate skips it)
     return server_bound_fetch(sql, params, database=database)
 
 
@@ -97,5 +98,6 @@ def queryset_count(queryset: QuerySet) -> int:
         sql, params = keys.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:
         return 0
+    database.close_if_health_check_failed()
     rows = server_bound_fetch(f"SELECT COUNT(*) FROM ({sql}) AS listed", params, database=database)
     return rows[0][0]
