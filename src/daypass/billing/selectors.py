@@ -110,7 +110,7 @@ class DeductionRecords:
             page = window_rows(self.rows, window, stop - start)
         # Prepared on PostgreSQL (core/prepared.py), like the exact count: one device's or
         # license's list has no bound on `at`, and planning it over every monthly partition
-        # cost more than reading it.
+        # cost more than reading it (a roll-up page, bounded by its days, is one statement too).
         keys = queryset_fetch(page.values_list("pk", "at"))
         if not keys:
             return []

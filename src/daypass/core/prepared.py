@@ -77,14 +77,13 @@ def queryset_fetch(queryset: QuerySet) -> list[tuple]:
     cut = not query.combinator and (low or high is not None)
     if cut:
         query.clear_limits()
-    try:
-        sql, params = query.get_compiler(queryset.db).as_sql()
-    except EmptyResultSet:  # e.g. a filter `__in=[]`: Django answers without asking
+    compiled = _compiled(query, database)
+    if compiled is None:
         return []
+    sql, params = compiled
     if cut:
         sql = f"{sql} LIMIT %s OFFSET %s"
         params = (*params, None if high is None else high - low, low)
-    database.close_if_health_check_failed()  # as Django's own cursors do (the gate skips it)
     return server_bound_fetch(sql, params, database=database)
 
 
@@ -93,11 +92,21 @@ def queryset_count(queryset: QuerySet) -> int:
     database = connections[queryset.db]
     if database.vendor != "postgresql":
         return queryset.count()
-    keys = queryset.order_by().values("pk")
-    try:
-        sql, params = keys.query.get_compiler(queryset.db).as_sql()
-    except EmptyResultSet:
+    compiled = _compiled(queryset.order_by().values("pk").query, database)
+    if compiled is None:
         return 0
-    database.close_if_health_check_failed()
+    sql, params = compiled
     rows = server_bound_fetch(f"SELECT COUNT(*) FROM ({sql}) AS listed", params, database=database)
     return rows[0][0]
+
+
+def _compiled(query, database: BaseDatabaseWrapper) -> tuple[str, tuple] | None:
+    """The SQL and parameters of `query`, or None when it can have no row (a filter `__in=[]`:
+    Django answers such a query without asking). Runs the connection's health check first, as
+    Django's own cursors do (only the gate skips it, billing/gate.py)."""
+    try:
+        sql, params = query.get_compiler(connection=database).as_sql()
+    except EmptyResultSet:
+        return None
+    database.close_if_health_check_failed()
+    return sql, tuple(params)
