@@ -42,9 +42,11 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
+from statistics import median
 from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,7 +55,7 @@ import bench_database  # noqa: E402
 from bench_database import Stopwatch, device_number  # noqa: E402
 
 PAGE_SIZE = 50
-# Runs of each page and of the idle sweep on each database, taken in turns (`alternating`).
+# Runs of each page and of the idle sweep on each database, taken in turns (`in_turns`).
 PAGE_RUNS = 21
 IDLE_RUNS = 21
 
@@ -212,17 +214,18 @@ def use(database) -> None:
     connections["default"] = database
 
 
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
-def alternating(names: tuple[str, ...], rounds: int):
-    """(round, name) pairs, each round visiting every database, the first one changing from
-    round to round: a drift of the shared machine's load falls on both sides of a ratio."""
+def in_turns(databases: dict, rounds: int, run: Callable[[int, str], float]) -> dict:
+    """`run(round, name)` `rounds` times on each database (made the `default` connection
+    first), in turns: each round visits every database, the first one changing from round to
+    round, so a drift of the shared machine's load falls on both sides of a ratio. Returns
+    each database's results, in order."""
+    names = tuple(databases)
+    results = {name: [] for name in names}
     for round_ in range(rounds):
-        order = names if round_ % 2 == 0 else tuple(reversed(names))
-        for name in order:
-            yield round_, name
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            use(databases[name])
+            results[name].append(run(round_, name))
+    return results
 
 
 def timed_get(client, path: str, params: dict) -> float:
@@ -268,7 +271,7 @@ def measure_both(*, names: tuple[str, str], devices: int, deep_page: int, device
     """Both databases' figures (seconds or milliseconds, lower is better). Each database has a
     connection of its own, kept for the whole run (`open_database`). A figure of a few
     milliseconds is the median of many runs taken in turns, one on each database
-    (`alternating`), after warm-up runs; the sweeps and the audits run once (or three times)
+    (`in_turns`), after warm-up runs; the sweeps and the audits run once (or three times)
     on each database in turn."""
     from django.db import connection, connections
 
@@ -292,18 +295,18 @@ def measure_both(*, names: tuple[str, str], devices: int, deep_page: int, device
     chooser = random.Random(7)
     numbers = [device_number(i) for i in range(1, devices + 1)]
     batches = [chooser.sample(numbers, 1000) for _ in range(60)]
-    gate_ms = {name: [] for name in names}
     for name in names:
         use(databases[name])
         for batch in batches[:5]:
             gate_check(device_numbers=batch, now=now)
-    for round_, name in alternating(names, len(batches)):
-        use(databases[name])
+
+    def gate_batch(round_: int, name: str) -> float:
         started = perf_counter()
         gate_check(device_numbers=batches[round_], now=now)
-        gate_ms[name].append((perf_counter() - started) * 1000)
-    for name in names:
-        figures[name]["gate ms/batch"] = sum(gate_ms[name]) / len(batches)
+        return (perf_counter() - started) * 1000
+
+    for name, times in in_turns(databases, len(batches), gate_batch).items():
+        figures[name]["gate ms/batch"] = sum(times) / len(batches)
 
     requests = {}
     for name in names:
@@ -320,22 +323,19 @@ def measure_both(*, names: tuple[str, str], devices: int, deep_page: int, device
             client, pages = requests[name]
             for _ in range(10):
                 timed_get(client, "/api/v1/deductions", pages[label])
-        times = {name: [] for name in names}
-        for _, name in alternating(names, PAGE_RUNS):
-            use(databases[name])
+
+        def page(_: int, name: str, label: str = label) -> float:
             client, pages = requests[name]
-            times[name].append(timed_get(client, "/api/v1/deductions", pages[label]))
-        for name in names:
-            figures[name][label] = median(times[name])
+            return timed_get(client, "/api/v1/deductions", pages[label])
+
+        for name, times in in_turns(databases, PAGE_RUNS, page).items():
+            figures[name][label] = median(times)
 
     # The incremental audit takes well under a second, so one run is mostly the cache's mood:
     # the median of three, taken in turns. The full audit reads the whole history: once.
-    audits = {name: [] for name in names}
-    for _, name in alternating(names, 3):
-        use(databases[name])
-        audits[name].append(timed_audit(name, []))
-    for name in names:
-        figures[name]["audit s"] = median(audits[name])
+    audits = in_turns(databases, 3, lambda _, name: timed_audit(name, []))
+    for name, times in audits.items():
+        figures[name]["audit s"] = median(times)
     for name in names:
         use(databases[name])
         figures[name]["full audit s"] = timed_audit(name, ["--full"])
@@ -343,16 +343,15 @@ def measure_both(*, names: tuple[str, str], devices: int, deep_page: int, device
     # A worker sweeps every few minutes; only the first idle sweep after the day's charges
     # steps over the index entries the charges left behind (and, here, reads the devices back
     # into a cache the full audit's 36 million rows pushed out): the median of many.
-    idle = {name: [] for name in names}
-    for _, name in alternating(names, IDLE_RUNS):
-        use(databases[name])
+    def idle_sweep(_: int, name: str) -> float:
         started = perf_counter()
         result = sweep_run(now=now)
-        idle[name].append(perf_counter() - started)
         if result.devices:
             sys.exit(f"{name}: the idle sweep charged {result.devices}")
-    for name in names:
-        figures[name]["idle sweep ms"] = median(idle[name]) * 1000
+        return (perf_counter() - started) * 1000
+
+    for name, times in in_turns(databases, IDLE_RUNS, idle_sweep).items():
+        figures[name]["idle sweep ms"] = median(times)
 
     for name in names:
         use(databases[name])
